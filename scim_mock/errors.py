@@ -79,7 +79,9 @@ class NoTarget(BadRequest):
     """A PATCH path with a value filter matched nothing."""
 
     scim_type = "noTarget"
-    default_detail = "The specified path did not yield an attribute or value that could be operated on."
+    default_detail = (
+        "The specified path did not yield an attribute or value that could be operated on."
+    )
 
 
 class InvalidValue(BadRequest):

@@ -225,11 +225,14 @@ class ResolvedAttribute:
 
     ``schema`` is ``None`` for the common attributes (id, externalId, meta) and for ``schemas``.
     ``sub_attribute`` is set when the path names a sub-attribute of a complex attribute.
+    ``extension`` is true when ``schema`` is an extension of the resource type (its values
+    live under the URN key, RFC 7643 §3.3) rather than its core schema.
     """
 
     schema: str | None
     attribute: Attribute
     sub_attribute: Attribute | None = None
+    extension: bool = False
 
     @property
     def target(self) -> Attribute:
@@ -239,9 +242,7 @@ class ResolvedAttribute:
     @property
     def is_extension(self) -> bool:
         """Whether the attribute lives under an extension URN key in the resource."""
-        return self.schema is not None and self.schema not in (USER, GROUP) and (
-            self.schema not in DISCOVERY_SCHEMAS
-        )
+        return self.extension
 
 
 class SchemaRegistry:
@@ -298,7 +299,7 @@ class SchemaRegistry:
         return iter(self._resource_types.values())
 
     def resource_type_for_endpoint(self, endpoint: str) -> ResourceType | None:
-        """The resource type served at ``endpoint`` (e.g. ``/Users``), case-sensitive as URLs are."""
+        """The resource type served at ``endpoint`` (e.g. ``/Users``); URLs are case-sensitive."""
         for rt in self._resource_types.values():
             if rt.endpoint == endpoint:
                 return rt
@@ -328,6 +329,7 @@ class SchemaRegistry:
         Unqualified names resolve against the common attributes and the core schema only: an
         extension attribute must be qualified with its URN (RFC 7644 §3.10).
         """
+        rt_core = resource_type.schema
         if urn is not None:
             canonical = self.canonical_urn(resource_type, urn)
             if canonical is None:
@@ -341,7 +343,9 @@ class SchemaRegistry:
                 canonical_or_none = canonical
             if found is None:
                 return None
-            return _with_sub(canonical_or_none, found, sub_attribute)
+            return _with_sub(
+                canonical_or_none, found, sub_attribute, canonical_or_none not in (None, rt_core)
+            )
         common = _common(attribute)
         if common is not None:
             return _with_sub(None, common, sub_attribute)
@@ -357,7 +361,7 @@ class SchemaRegistry:
             yield ResolvedAttribute(None, attribute)
         for urn in resource_type.schema_ids:
             for attribute in self._schemas[urn.lower()].attributes:
-                yield ResolvedAttribute(urn, attribute)
+                yield ResolvedAttribute(urn, attribute, extension=urn != resource_type.schema)
 
 
 def _common(name: str) -> Attribute | None:
@@ -369,11 +373,11 @@ def _common(name: str) -> Attribute | None:
 
 
 def _with_sub(
-    schema: str | None, attribute: Attribute, sub_attribute: str | None
+    schema: str | None, attribute: Attribute, sub_attribute: str | None, extension: bool = False
 ) -> ResolvedAttribute | None:
     if sub_attribute is None:
-        return ResolvedAttribute(schema, attribute)
+        return ResolvedAttribute(schema, attribute, extension=extension)
     sub = attribute.sub_attribute(sub_attribute)
     if sub is None:
         return None
-    return ResolvedAttribute(schema, attribute, sub)
+    return ResolvedAttribute(schema, attribute, sub, extension=extension)

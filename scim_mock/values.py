@@ -10,15 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
 from scim_mock.schema import Attribute, ResolvedAttribute
 
 # xsd:dateTime (RFC 7643 §2.3.5): date, "T", time, optional fraction, optional zone.
-_DATETIME_RE = re.compile(
-    r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$"
-)
+_DATETIME_RE = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
 def container(resource: dict[str, Any], resolved: ResolvedAttribute) -> dict[str, Any] | None:
@@ -47,9 +46,7 @@ def values_at(resource: dict[str, Any], resolved: ResolvedAttribute) -> list[Any
     if resolved.sub_attribute is None:
         return [v for v in items if v is not None]
     name = resolved.sub_attribute.name
-    return [
-        item[name] for item in items if isinstance(item, dict) and item.get(name) is not None
-    ]
+    return [item[name] for item in items if isinstance(item, dict) and item.get(name) is not None]
 
 
 def is_present(value: Any) -> bool:
@@ -109,11 +106,19 @@ def type_matches(attribute: Attribute, value: Any) -> bool:
     return isinstance(value, str)  # string, reference
 
 
+def normalize_text(value: str, case_exact: bool) -> str:
+    """The comparison form of a string (P-7.8-01).
+
+    Unicode-normalised (NFC); when not caseExact also width-mapped and case-folded (NFKC +
+    casefold), so that "BJensen", "bjensen" and a full-width variant compare equal.
+    """
+    if case_exact:
+        return unicodedata.normalize("NFC", value)
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", value).casefold())
+
+
 def fold(attribute: Attribute, value: Any) -> Any:
-    """The comparison form of a value: case-folded unless caseExact (RFC 7643 §2.2)."""
-    if isinstance(value, str) and not attribute.case_exact and attribute.type in (
-        "string",
-        "reference",
-    ):
-        return value.casefold()
+    """The comparison form of a value: normalised, and case-folded unless caseExact."""
+    if isinstance(value, str) and attribute.type in ("string", "reference"):
+        return normalize_text(value, attribute.case_exact)
     return value

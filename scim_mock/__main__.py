@@ -1,0 +1,119 @@
+"""Command line: ``scim-mock serve --host 127.0.0.1 --port 8080 --token TOKEN``.
+
+Also ``python -m scim_mock serve ...``. Prints the base URL once it is listening.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from scim_mock.config import FaultSettings, MockConfig
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="scim-mock", description="A strict SCIM 2.0 mock service provider."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the mock over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
+    serve.add_argument("--token", default=None, help="bearer token; without it auth is off")
+    serve.add_argument("--base-path", default="/scim/v2", help="URL prefix (default /scim/v2)")
+    serve.add_argument(
+        "--open-discovery",
+        action="store_true",
+        help="serve /ServiceProviderConfig, /ResourceTypes and /Schemas without the token",
+    )
+    serve.add_argument("--no-patch", action="store_true", help="advertise and refuse PATCH")
+    serve.add_argument("--no-bulk", action="store_true", help="advertise and refuse /Bulk")
+    serve.add_argument("--no-etag", action="store_true", help="turn ETags off")
+    serve.add_argument("--no-sort", action="store_true", help="turn sorting off")
+    serve.add_argument(
+        "--patch-204", action="store_true", help="answer PATCH with 204 instead of 200"
+    )
+    serve.add_argument("--max-results", type=int, default=200, help="largest page (default 200)")
+    serve.add_argument(
+        "--fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="enable a deliberate defect by name (see scim_mock.faults; repeatable)",
+    )
+    serve.add_argument("--latency-ms", type=int, default=0, help="delay every response")
+    serve.add_argument(
+        "--rate-limit-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="answer every Nth request with 429 and Retry-After",
+    )
+    serve.add_argument(
+        "--error-every", type=int, default=0, metavar="N", help="answer every Nth request with 503"
+    )
+    serve.add_argument("--quiet", action="store_true", help="do not log each request")
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> MockConfig:
+    """The :class:`MockConfig` the command-line flags describe."""
+    return MockConfig(
+        base_path=args.base_path,
+        token=args.token,
+        discovery_requires_auth=not args.open_discovery,
+        patch_supported=not args.no_patch,
+        patch_response="no-content" if args.patch_204 else "resource",
+        bulk_supported=not args.no_bulk,
+        etag_supported=not args.no_etag,
+        sort_supported=not args.no_sort,
+        filter_max_results=args.max_results,
+        faults=tuple(args.fault),
+        transport_faults=FaultSettings(
+            latency_ms=args.latency_ms,
+            rate_limit_every=args.rate_limit_every,
+            error_every=args.error_every,
+        ),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``scim-mock`` console script."""
+    args = _parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except ValueError as exc:
+        print(f"scim-mock: {exc}", file=sys.stderr)
+        return 2
+    from werkzeug.serving import make_server
+
+    from scim_mock.app import create_app
+
+    try:
+        app = create_app(config)
+    except ValueError as exc:  # e.g. an unknown fault name
+        print(f"scim-mock: {exc}", file=sys.stderr)
+        return 2
+    if args.quiet:
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    try:
+        server = make_server(args.host, args.port, app, threaded=True)
+    except OSError as exc:
+        print(f"scim-mock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    url = f"http://{args.host}:{server.port}{config.normalized_base_path}"
+    auth = "bearer token required" if config.token else "auth is OFF (no --token given)"
+    print(f"scim-mock serving SCIM 2.0 at {url} ({auth})", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,63 @@
+"""The Flask application factory (flaskr pattern): ``create_app(config) -> Flask``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Flask
+
+from scim_mock.config import MockConfig
+from scim_mock.handlers import register_error_handlers
+from scim_mock.provider import ServiceProvider
+from scim_mock.schema import SchemaRegistry
+
+
+@dataclass
+class MockState:
+    """Everything a request handler needs, stored in ``app.extensions['scim_mock']``."""
+
+    config: MockConfig
+    registry: SchemaRegistry
+    provider: ServiceProvider
+    started: str
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def create_app(config: MockConfig | None = None, registry: SchemaRegistry | None = None) -> Flask:
+    """Build a mock SCIM service provider app for ``config`` (defaults: strict, auth off)."""
+    config = config or MockConfig()
+    registry = registry or SchemaRegistry.load()
+    app = Flask("scim_mock")
+    # JSON bodies are parsed by scim_mock.http; keep Flask from answering with HTML anywhere.
+    app.config["TRAP_BAD_REQUEST_ERRORS"] = False
+    app.config["MAX_CONTENT_LENGTH"] = (
+        max(config.max_request_size, config.bulk_max_payload_size) * 2
+    )
+    app.url_map.strict_slashes = False
+
+    from scim_mock import faults
+
+    provider = faults.build_provider(registry, config)
+    started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    state = MockState(config, registry, provider, started)
+    app.extensions["scim_mock"] = state
+
+    from scim_mock.views import bulk, control, discovery, resources
+
+    log = control.RequestLog()
+    state.extras["log"] = log
+    if config.record_requests:
+        control.install_recorder(app, log)
+
+    prefix = config.normalized_base_path or None
+    # Discovery and Bulk first: their static routes must win over "/<endpoint>".
+    app.register_blueprint(discovery.create_blueprint(), url_prefix=prefix)
+    app.register_blueprint(bulk.create_blueprint(), url_prefix=prefix)
+    app.register_blueprint(resources.create_blueprint(), url_prefix=prefix)
+    if config.control_endpoints:
+        app.register_blueprint(control.create_blueprint(), url_prefix="/_mock")
+    register_error_handlers(app)
+    faults.install(app, config)
+    return app

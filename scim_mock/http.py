@@ -1,0 +1,198 @@
+"""HTTP plumbing shared by the views: media types, bodies, auth, ETags, locations.
+
+Views call these helpers so that every endpoint parses and answers the same way: JSON bodies
+in ``application/scim+json`` (RFC 7644 §3.1, §8.1), bearer-token authentication (RFC 7644 §2),
+and versioning headers (RFC 7644 §3.14).
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any
+
+from flask import Response, current_app, request
+
+from scim_mock.config import MockConfig
+from scim_mock.errors import (
+    InvalidSyntax,
+    PayloadTooLarge,
+    ScimError,
+    Unauthorized,
+    UnsupportedMediaType,
+)
+from scim_mock.schema import GROUP, USER, ResourceType
+
+SCIM_MEDIA_TYPE = "application/scim+json"
+ACCEPTED_REQUEST_TYPES = ("application/scim+json", "application/json")
+#: Deeply nested JSON is refused before it can exhaust the parser's recursion.
+MAX_JSON_DEPTH = 64
+
+
+class NotAcceptable(ScimError):
+    """The client's Accept header excludes every JSON media type we can produce."""
+
+    status = 406
+    default_detail = "Accept application/scim+json or application/json."
+
+
+def state() -> Any:
+    """The mock's per-app state (``app.extensions['scim_mock']``)."""
+    return current_app.extensions["scim_mock"]
+
+
+def config() -> MockConfig:
+    """The app's :class:`MockConfig`."""
+    cfg: MockConfig = state().config
+    return cfg
+
+
+def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    """A JSON response in ``application/scim+json``; ``body=None`` sends no body."""
+    data = "" if body is None else json.dumps(body, ensure_ascii=False)
+    response = Response(data, status=status, content_type=SCIM_MEDIA_TYPE)
+    if body is None:
+        response.headers.pop("Content-Type", None)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def check_accept() -> None:
+    """406 unless the Accept header allows a JSON type we produce (P-3.8-03, P-3.8-04)."""
+    accept = request.accept_mimetypes
+    if not request.headers.get("Accept"):
+        return
+    if any(accept[t] for t in ("application/scim+json", "application/json")):
+        return
+    raise NotAcceptable()
+
+
+def _depth(text: str) -> int:
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def json_body(max_size: int | None = None) -> Any:
+    """Parse the request body as JSON, answering malformed input with SCIM errors.
+
+    415 for a non-JSON media type, 413 above ``max_size``, 400 invalidSyntax for anything that
+    is not one well-formed JSON document (P-3.12-07, P-3.12-19).
+    """
+    content_type = (request.mimetype or "").lower()
+    if content_type not in ACCEPTED_REQUEST_TYPES:
+        raise UnsupportedMediaType(
+            f"Content-Type {request.content_type or '(none)'} is not supported; "
+            "use application/scim+json or application/json."
+        )
+    limit = max_size if max_size is not None else config().max_request_size
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+    raw = request.get_data(cache=True)
+    if len(raw) > limit:
+        raise PayloadTooLarge(f"The request body exceeds {limit} bytes.")
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"charset {charset} is not supported; use UTF-8 (P-3.8-02).")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidSyntax(f"The request body is not valid UTF-8: {exc.reason}.") from exc
+    if not text.strip():
+        raise InvalidSyntax("The request body is empty; a JSON object was expected.")
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise InvalidSyntax(f"The JSON document nests deeper than {MAX_JSON_DEPTH} levels.")
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidSyntax(f"The request body is not valid JSON: {exc}.") from exc
+
+
+def check_auth(*, discovery: bool = False) -> None:
+    """Bearer-token authentication with a constant-time comparison (RFC 7644 §2, P-3.12-08)."""
+    cfg = config()
+    if cfg.token is None or (discovery and not cfg.discovery_requires_auth):
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    realm = 'Bearer realm="scim-mock"'
+    if not header:
+        raise Unauthorized(
+            "Authorization header missing: send 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": realm},
+        )
+    if scheme.lower() != "bearer" or not credentials.strip():
+        raise Unauthorized(
+            "Unsupported authorization scheme: this provider accepts only Bearer tokens.",
+            headers={"WWW-Authenticate": realm},
+        )
+    if not hmac.compare_digest(credentials.strip().encode(), cfg.token.encode()):
+        raise Unauthorized(
+            "The bearer token is not valid.",
+            headers={"WWW-Authenticate": f'{realm}, error="invalid_token"'},
+        )
+
+
+def base_url() -> str:
+    """The absolute base URL of the SCIM endpoints, e.g. ``http://127.0.0.1:8080/scim/v2``."""
+    return request.host_url.rstrip("/") + config().normalized_base_path
+
+
+def location(rt: ResourceType, resource_id: str) -> str:
+    """The absolute URI of a resource."""
+    return f"{base_url()}{rt.endpoint}/{resource_id}"
+
+
+def with_locations(rt: ResourceType, resource: dict[str, Any]) -> dict[str, Any]:
+    """Add meta.location and the ``$ref`` of members and groups (RFC 7643 §3.1, §4.2)."""
+    meta = resource.get("meta")
+    if isinstance(meta, dict) and "id" in resource:
+        meta["location"] = location(rt, resource["id"])
+    registry = state().registry
+    if rt.schema == GROUP:
+        for member in resource.get("members", []):
+            target = registry.resource_type(member.get("type", ""))
+            if target is not None and "value" in member:
+                member["$ref"] = location(target, member["value"])
+    elif rt.schema == USER:
+        group_rt = next((t for t in registry.resource_types() if t.schema == GROUP), None)
+        for group in resource.get("groups", []):
+            if group_rt is not None and "value" in group:
+                group["$ref"] = location(group_rt, group["value"])
+    return resource
+
+
+def etag_headers(resource: dict[str, Any]) -> dict[str, str]:
+    """``ETag`` equal to meta.version when versioning is on (P-3.14-02, C-3.1-21)."""
+    version = resource.get("meta", {}).get("version")
+    if config().etag_supported and isinstance(version, str):
+        return {"ETag": version}
+    return {}
+
+
+def precondition_header(name: str) -> list[str] | None:
+    """The entity tags of an If-Match / If-None-Match header, or None when absent."""
+    raw = request.headers.get(name)
+    if raw is None or not config().etag_supported:
+        return None
+    return [part.strip() for part in raw.split(",") if part.strip()]

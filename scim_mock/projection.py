@@ -1,0 +1,250 @@
+"""Which attributes a response carries: ``returned`` (RFC 7643 §2.2, §7) combined with the
+``attributes`` / ``excludedAttributes`` parameters (RFC 7644 §3.4.2.5, §3.9).
+
+Projection builds the response from the schema, never by copying the stored resource: keys the
+resource type's schemas do not define are left out, and so is every returned=never or
+writeOnly value (C-7-15, C-7-17, C-4.1.1-07), whatever the client asked for.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from scim_mock import errors
+from scim_mock.paths import PathSyntaxError, parse_attr_path
+from scim_mock.schema import Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
+
+#: (container, canonical attribute name): container is None for common and core attributes,
+#: else the extension schema URN under which the attribute is stored (C-3.3-02).
+AttrKey = tuple[str | None, str]
+
+
+@dataclass
+class Selection:
+    """The attribute names of one ``attributes`` or ``excludedAttributes`` parameter."""
+
+    schemas: set[str] = field(default_factory=set)
+    attributes: set[AttrKey] = field(default_factory=set)
+    sub_attributes: dict[AttrKey, set[str]] = field(default_factory=dict)
+
+    def names_schema_of(self, resolved: ResolvedAttribute) -> bool:
+        """Whether the bare URN of the schema defining ``resolved`` was named."""
+        return resolved.schema is not None and resolved.schema in self.schemas
+
+
+def parse_attribute_list(value: str | list[Any] | None) -> list[str] | None:
+    """Split an ``attributes``/``excludedAttributes`` value into names (P-3.9-05).
+
+    A query parameter is one comma-separated string; a ``/.search`` body holds a list of
+    strings (each may itself hold commas). Whitespace around names and empty items are dropped;
+    None when no name remains. A non-string in a body is 400 invalidSyntax: the message does
+    not have the SearchRequest structure (P-3.12-19).
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        items: list[Any] = [value]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise errors.InvalidSyntax("attributes and excludedAttributes must be strings.")
+    names: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            raise errors.InvalidSyntax("attributes and excludedAttributes hold strings only.")
+        names.extend(part.strip() for part in item.split(",") if part.strip())
+    return names or None
+
+
+def _resource_type(registry: SchemaRegistry, resource_type: ResourceType | str) -> ResourceType:
+    if isinstance(resource_type, ResourceType):
+        return resource_type
+    found = registry.resource_type(resource_type)
+    if found is None:
+        raise ValueError(f"unknown resource type {resource_type!r}")
+    return found
+
+
+def _key(resolved: ResolvedAttribute, rt: ResourceType) -> AttrKey:
+    # Decided against the resource type's own core schema rather than with
+    # ResolvedAttribute.is_extension, which treats every core schema but User's and Group's
+    # as an extension.
+    extension = resolved.schema is not None and resolved.schema != rt.schema
+    return (resolved.schema if extension else None, resolved.attribute.name)
+
+
+def parse_selection(
+    names: Sequence[str], registry: SchemaRegistry, resource_type: ResourceType
+) -> Selection:
+    """Resolve attribute names, case-insensitively (C-2.1-01), URN-qualified or not (P-3.4.2.5-03).
+
+    A bare schema URN names every attribute of that schema. Names that resolve to nothing are
+    ignored: RFC 7644 §3.4.2.5 and §3.9 define no error for them, and a client may ask every
+    provider for the same optional attributes. A name that is not an attribute path at all is
+    400 invalidValue (§3.12: a parameter value not fitting the operation; invalidPath belongs
+    to PATCH and invalidFilter to filters).
+    """
+    selection = Selection()
+    urns = registry.known_urns(resource_type)
+    for name in names:
+        try:
+            path = parse_attr_path(name, urns)
+        except PathSyntaxError as exc:
+            raise errors.InvalidValue(f"{name!r} is not a valid attribute name.") from exc
+        if path.attribute is None:
+            assert path.urn is not None
+            canonical = registry.canonical_urn(resource_type, path.urn)
+            if canonical is not None:
+                selection.schemas.add(canonical)
+            continue
+        resolved = registry.resolve(resource_type, path.attribute, path.sub_attribute, path.urn)
+        if resolved is None:
+            continue
+        if resolved.sub_attribute is None:
+            selection.attributes.add(_key(resolved, resource_type))
+        else:
+            subs = selection.sub_attributes.setdefault(_key(resolved, resource_type), set())
+            subs.add(resolved.sub_attribute.name)
+    return selection
+
+
+def _hidden(attribute: Attribute) -> bool:
+    return attribute.returned == "never" or attribute.mutability == "writeOnly"
+
+
+def _complex(
+    attribute: Attribute,
+    value: Any,
+    *,
+    only: set[str] | None = None,
+    drop: frozenset[str] | set[str] = frozenset(),
+    requested: frozenset[str] | set[str] = frozenset(),
+) -> Any:
+    """Project a complex value (or each element of a multi-valued one) on its sub-attributes.
+
+    ``only`` keeps just those sub-attributes (P-3.9-04), ``drop`` removes those, and returned=
+    request sub-attributes need to be in ``only`` or ``requested``; returned=always ones are
+    kept regardless. Empty results disappear. Returns None when nothing is left.
+    """
+
+    def element(item: Any) -> dict[str, Any] | None:
+        if not isinstance(item, dict):
+            return None
+        kept: dict[str, Any] = {}
+        for name, sub_value in item.items():
+            sub = attribute.sub_attribute(name)
+            if sub is None or sub_value is None or _hidden(sub):
+                continue
+            if sub.returned != "always":
+                if (only is not None and sub.name not in only) or sub.name in drop:
+                    continue
+                if sub.returned == "request" and sub.name not in (only or requested):
+                    continue
+            kept[sub.name] = copy.deepcopy(sub_value)
+        return kept or None
+
+    if not attribute.multi_valued:
+        return element(value)
+    items = value if isinstance(value, list) else [value]
+    projected = [e for e in map(element, items) if e is not None]
+    return projected or None
+
+
+def _attribute(
+    resolved: ResolvedAttribute,
+    rt: ResourceType,
+    value: Any,
+    include: Selection | None,
+    exclude: Selection | None,
+) -> Any:
+    """The projected value of one top-level attribute, or None to leave it out."""
+    attribute = resolved.attribute
+    if value is None or _hidden(attribute):
+        return None
+    key = _key(resolved, rt)
+    only: set[str] | None = None
+    if attribute.returned == "always":
+        # C-3.1-09, C-7-16: neither parameter removes an always-returned attribute (P-3.4.2.5-02).
+        pass
+    elif include is not None:
+        # P-3.9-02: only what is named; returned=request needs its own name (C-7-20).
+        by_schema = include.names_schema_of(resolved) and attribute.returned != "request"
+        if not (key in include.attributes or by_schema):
+            if key not in include.sub_attributes:
+                return None
+            only = include.sub_attributes[key]
+    elif attribute.returned == "request":
+        return None  # the default set is always + default (P-3.4-01)
+    elif exclude is not None and (key in exclude.attributes or exclude.names_schema_of(resolved)):
+        return None  # P-3.9-03
+    if not attribute.is_complex:
+        return copy.deepcopy(value)
+    requested = include.sub_attributes.get(key, set()) if include is not None else set()
+    drop = exclude.sub_attributes.get(key, set()) if exclude is not None else set()
+    return _complex(attribute, value, only=only, drop=drop, requested=requested)
+
+
+def project(
+    resource: dict[str, Any],
+    registry: SchemaRegistry,
+    resource_type: ResourceType | str,
+    attributes: Sequence[str] | None = None,
+    excluded_attributes: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """The representation of ``resource`` to send (P-3.4.2.5-01, P-3.9-01..06).
+
+    ``schemas`` is always kept as stored; ``id`` (returned=always) survives any parameter;
+    ``meta`` is returned=default like any other attribute. Extension objects left empty are
+    removed. Naming both parameters at once is 400 invalidValue: RFC 7644 §3.9 calls them
+    mutually exclusive, and guessing which one wins would hide the client's mistake.
+    """
+    if attributes and excluded_attributes:
+        raise errors.InvalidValue(
+            "attributes and excludedAttributes are mutually exclusive; send only one."
+        )
+    rt = _resource_type(registry, resource_type)
+    include = parse_selection(attributes, registry, rt) if attributes else None
+    exclude = parse_selection(excluded_attributes, registry, rt) if excluded_attributes else None
+    projected: dict[str, Any] = {}
+    for key, value in resource.items():
+        if key == "schemas":
+            projected[key] = copy.deepcopy(value)
+            continue
+        urn = registry.canonical_urn(rt, key)
+        if urn is not None and urn != rt.schema:
+            extension = _extension(value, urn, registry, rt, include, exclude)
+            if extension:
+                projected[urn] = extension
+            continue
+        resolved = registry.resolve(rt, key)
+        if resolved is None or _key(resolved, rt)[0] is not None:
+            continue
+        kept = _attribute(resolved, rt, value, include, exclude)
+        if kept is not None:
+            projected[resolved.attribute.name] = kept
+    return projected
+
+
+def _extension(
+    value: Any,
+    urn: str,
+    registry: SchemaRegistry,
+    rt: ResourceType,
+    include: Selection | None,
+    exclude: Selection | None,
+) -> dict[str, Any]:
+    """Project the object stored under an extension URN key (C-3.3-02)."""
+    if not isinstance(value, dict):
+        return {}
+    projected: dict[str, Any] = {}
+    for name, item in value.items():
+        resolved = registry.resolve(rt, name, urn=urn)
+        if resolved is None:
+            continue
+        kept = _attribute(resolved, rt, item, include, exclude)
+        if kept is not None:
+            projected[resolved.attribute.name] = kept
+    return projected

@@ -1,0 +1,414 @@
+"""Resource storage: ids, ``meta``, uniqueness and group-membership indexes (RFC 7643 §3.1).
+
+:class:`ResourceStore` is the seam a persistent backend would implement; :class:`InMemoryStore`
+is the one the mock uses. Resources go in and come out in canonical form (canonical attribute
+names, extension values under their schema URN key). The store knows nothing about schemas
+beyond the uniqueness table it is given: validation, mutability and projection happen in the
+service layer before and after it.
+
+Every value crosses the store boundary as a deep copy, so a caller can never reach stored
+state, and every public method holds one re-entrant lock, which :meth:`transaction` lets a
+caller hold across a read-modify-write.
+"""
+
+from __future__ import annotations
+
+import builtins
+import copy
+import threading
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any, Protocol, runtime_checkable
+
+from scim_mock import errors
+from scim_mock.values import normalize_text, parse_datetime
+
+Resource = dict[str, Any]
+#: Resource type name -> [(attribute name, caseExact)] whose values must be unique.
+UniqueSpec = Mapping[str, Sequence[tuple[str, bool]]]
+
+DEFAULT_UNIQUE: dict[str, tuple[tuple[str, bool], ...]] = {
+    "User": (("userName", False),),
+    "Group": (("displayName", False),),
+}
+_ONE_MS = timedelta(milliseconds=1)
+
+
+@runtime_checkable
+class ResourceStore(Protocol):
+    """What the service layer needs from a backend. ``resource_type`` is a ResourceType name."""
+
+    def create(
+        self, resource_type: str, resource: Mapping[str, Any], *, now: datetime | None = None
+    ) -> Resource: ...
+
+    def get(self, resource_type: str, id: str) -> Resource: ...
+
+    def replace(
+        self,
+        resource_type: str,
+        id: str,
+        resource: Mapping[str, Any],
+        *,
+        expected_version: str | None = None,
+        now: datetime | None = None,
+    ) -> Resource: ...
+
+    def delete(
+        self, resource_type: str, id: str, *, expected_version: str | None = None
+    ) -> Resource: ...
+
+    def list(self, resource_type: str) -> builtins.list[Resource]: ...
+
+    def count(self, resource_type: str) -> int: ...
+
+    def find_unique(self, resource_type: str, attribute: str, value: Any) -> Resource | None: ...
+
+    def find_by_external_id(
+        self, resource_type: str, external_id: str
+    ) -> builtins.list[Resource]: ...
+
+    def groups_of(self, member_id: str) -> builtins.list[str]: ...
+
+    def remove_member_everywhere(
+        self, member_id: str, *, now: datetime | None = None
+    ) -> builtins.list[str]: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def reset(self) -> None: ...
+
+    def snapshot(self) -> dict[str, Any]: ...
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None: ...
+
+
+def unique_key(value: Any, case_exact: bool) -> Any:
+    """The index key of a unique value.
+
+    Strings are Unicode-normalised before comparison (P-7.8-01); values of attributes that are
+    not caseExact are also width-mapped and case-folded, so that "BJensen", "bjensen" and a
+    full-width variant collide as RFC 7644 §5 / RFC 7613 preparation asks (P-5-01, C-4.1.1-03).
+    """
+    if not isinstance(value, str):
+        return value
+    return normalize_text(value, case_exact)
+
+
+def format_timestamp(moment: datetime) -> str:
+    """xsd:dateTime in UTC with millisecond precision and a "Z" (C-2.3.5-01)."""
+    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+    moment = moment.astimezone(timezone.utc)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
+
+
+def _etag_value(tag: str) -> str:
+    """The opaque part of an entity tag: SCIM compares weak tags too (RFC 7644 §3.14)."""
+    tag = tag.strip()
+    return tag[2:] if tag.startswith("W/") else tag
+
+
+def _content(resource: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in resource.items() if k not in ("id", "meta")}
+
+
+def _shape(resource: Mapping[str, Any], id: str, meta: dict[str, Any]) -> Resource:
+    """Canonical key order: schemas, id, the attributes as given, meta (client id/meta ignored,
+    P-3.3-01, C-3.1-07, C-3.1-14)."""
+    shaped: Resource = {}
+    if "schemas" in resource:
+        shaped["schemas"] = copy.deepcopy(resource["schemas"])
+    shaped["id"] = id
+    for key, value in resource.items():
+        if key not in ("schemas", "id", "meta"):
+            shaped[key] = copy.deepcopy(value)
+    shaped["meta"] = meta
+    return shaped
+
+
+class InMemoryStore:
+    """A thread-safe, dict-backed :class:`ResourceStore`.
+
+    ``unique`` maps a resource type name to the attributes whose values must be unique within
+    that type (P-3.3-07, C-7-22) with their caseExact flag. ``group_resource_type`` names the
+    type whose ``members[].value`` feed the reverse membership index.
+    """
+
+    def __init__(
+        self, unique: UniqueSpec | None = None, *, group_resource_type: str = "Group"
+    ) -> None:
+        spec = DEFAULT_UNIQUE if unique is None else unique
+        self._unique_spec: dict[str, dict[str, tuple[str, bool]]] = {
+            rt: {name.lower(): (name, case_exact) for name, case_exact in attrs}
+            for rt, attrs in spec.items()
+        }
+        self._group_type = group_resource_type
+        self._lock = threading.RLock()
+        self._version = 0
+        self._resources: dict[str, dict[str, Resource]] = {}
+        self._unique: dict[tuple[str, str], dict[Any, str]] = {}
+        self._external: dict[str, dict[str, dict[str, None]]] = {}
+        self._members: dict[str, dict[str, None]] = {}
+
+    # -- CRUD ------------------------------------------------------------------------------
+
+    def create(
+        self, resource_type: str, resource: Mapping[str, Any], *, now: datetime | None = None
+    ) -> Resource:
+        """Store a new resource with a server-assigned id and meta (C-3.1-02, P-3.3.1-01).
+
+        ``meta.location`` is left to the HTTP layer. Raises :class:`errors.Uniqueness` when a
+        unique value is taken (P-3.3-07).
+        """
+        with self._lock:
+            id = str(uuid.uuid4())
+            while id in self._resources.get(resource_type, {}):  # pragma: no cover - uuid4
+                id = str(uuid.uuid4())
+            stamp = format_timestamp(now or datetime.now(timezone.utc))
+            stored = _shape(resource, id, {"resourceType": resource_type})
+            self._check_unique(resource_type, stored, None)
+            # created == lastModified until the first modification (C-3.1-17).
+            stored["meta"].update(created=stamp, lastModified=stamp, version=self._next_version())
+            self._resources.setdefault(resource_type, {})[id] = stored
+            self._index(resource_type, stored)
+            return copy.deepcopy(stored)
+
+    def get(self, resource_type: str, id: str) -> Resource:
+        """The resource, or :class:`errors.NotFound` (also for an id of another type)."""
+        with self._lock:
+            return copy.deepcopy(self._require(resource_type, id))
+
+    def replace(
+        self,
+        resource_type: str,
+        id: str,
+        resource: Mapping[str, Any],
+        *,
+        expected_version: str | None = None,
+        now: datetime | None = None,
+    ) -> Resource:
+        """Replace every attribute but id and meta; bump lastModified and version.
+
+        A replacement with identical content changes nothing, not even meta, so a no-op PATCH
+        leaves lastModified alone (P-3.5.2.1-08) and the ETag changes only with the resource
+        (P-3.14-06). ``expected_version`` is an If-Match value (P-3.14-05).
+        """
+        with self._lock:
+            current = self._require(resource_type, id)
+            self._check_version(current, expected_version)
+            new = _shape(resource, id, dict(current["meta"]))
+            if _content(new) == _content(current):
+                return copy.deepcopy(current)
+            self._check_unique(resource_type, new, id)
+            self._touch(new, current, now)
+            self._unindex(resource_type, current)
+            self._resources[resource_type][id] = new
+            self._index(resource_type, new)
+            return copy.deepcopy(new)
+
+    def delete(
+        self, resource_type: str, id: str, *, expected_version: str | None = None
+    ) -> Resource:
+        """Remove and return the resource; its unique values become free again (P-3.6-04).
+
+        Memberships *of* the deleted resource in groups are left for the service layer to
+        clear with :meth:`remove_member_everywhere` (P-3.6-06).
+        """
+        with self._lock:
+            current = self._require(resource_type, id)
+            self._check_version(current, expected_version)
+            self._unindex(resource_type, current)
+            del self._resources[resource_type][id]
+            return copy.deepcopy(current)
+
+    def list(self, resource_type: str) -> builtins.list[Resource]:
+        """Every resource of the type, in creation order."""
+        with self._lock:
+            return copy.deepcopy(builtins.list(self._resources.get(resource_type, {}).values()))
+
+    def count(self, resource_type: str) -> int:
+        """How many resources of the type exist."""
+        with self._lock:
+            return len(self._resources.get(resource_type, {}))
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def find_unique(self, resource_type: str, attribute: str, value: Any) -> Resource | None:
+        """The resource holding ``value`` for a unique attribute, by index (no scan).
+
+        Matching follows the attribute's caseExact flag. Raises ``KeyError`` when the attribute
+        is not declared unique for the type, a programming error.
+        """
+        with self._lock:
+            name, case_exact = self._unique_spec[resource_type][attribute.lower()]
+            id = self._unique.get((resource_type, name), {}).get(unique_key(value, case_exact))
+            return None if id is None else copy.deepcopy(self._resources[resource_type][id])
+
+    def find_by_external_id(self, resource_type: str, external_id: str) -> builtins.list[Resource]:
+        """Resources whose externalId equals ``external_id`` exactly (caseExact, C-3.1-12).
+
+        externalId is not unique unless declared so, hence a list, in creation order.
+        """
+        with self._lock:
+            ids = self._external.get(resource_type, {}).get(external_id, {})
+            table = self._resources[resource_type] if ids else {}
+            return [copy.deepcopy(table[i]) for i in ids]
+
+    def groups_of(self, member_id: str) -> builtins.list[str]:
+        """Ids of the groups that list ``member_id`` directly in ``members`` (C-4.1.2-04)."""
+        with self._lock:
+            return builtins.list(self._members.get(member_id, {}))
+
+    def remove_member_everywhere(
+        self, member_id: str, *, now: datetime | None = None
+    ) -> builtins.list[str]:
+        """Drop ``member_id`` from every group's members; return the ids of touched groups.
+
+        Each touched group gets a new lastModified and version. A group left with no members
+        loses the attribute, which becomes unassigned (P-3.5.2.2-04).
+        """
+        with self._lock:
+            touched = builtins.list(self._members.get(member_id, {}))
+            for group_id in touched:
+                current = self._resources[self._group_type][group_id]
+                new = copy.deepcopy(current)
+                members = [
+                    m
+                    for m in new.get("members", [])
+                    if not (isinstance(m, dict) and m.get("value") == member_id)
+                ]
+                if members:
+                    new["members"] = members
+                else:
+                    new.pop("members", None)
+                self._touch(new, current, now)
+                self._unindex(self._group_type, current)
+                self._resources[self._group_type][group_id] = new
+                self._index(self._group_type, new)
+            return touched
+
+    # -- state -----------------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Hold the store's lock so a get → compute → replace sequence is atomic."""
+        with self._lock:
+            yield
+
+    def reset(self) -> None:
+        """Forget every resource. The version counter keeps counting, so no ETag is reused."""
+        with self._lock:
+            self._resources.clear()
+            self._rebuild_indexes()
+
+    def snapshot(self) -> dict[str, Any]:
+        """An opaque deep copy of the whole state, for :meth:`restore`."""
+        with self._lock:
+            return {"resources": copy.deepcopy(self._resources), "version": self._version}
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Return to a :meth:`snapshot`. The version counter never goes backwards."""
+        with self._lock:
+            self._resources = copy.deepcopy(snapshot["resources"])
+            self._version = max(self._version, int(snapshot["version"]))
+            self._rebuild_indexes()
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _require(self, resource_type: str, id: str) -> Resource:
+        found = self._resources.get(resource_type, {}).get(id)
+        if found is None:
+            raise errors.NotFound(f"{resource_type} {id!r} not found.")
+        return found
+
+    def _next_version(self) -> str:
+        # A per-store counter: monotonic, so each modification yields a fresh weak ETag
+        # (P-3.14-06, C-3.1-22).
+        self._version += 1
+        return f'W/"{self._version}"'
+
+    def _check_version(self, current: Resource, expected: str | None) -> None:
+        if expected is None or expected.strip() == "*":
+            return
+        if _etag_value(expected) != _etag_value(current["meta"]["version"]):
+            raise errors.PreconditionFailed(
+                f"Version {expected} does not match the current {current['meta']['version']}."
+            )
+
+    def _touch(self, new: Resource, current: Resource, now: datetime | None) -> None:
+        """New lastModified (strictly later than the old one, C-3.1-18) and version."""
+        moment = now or datetime.now(timezone.utc)
+        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+        previous = parse_datetime(current["meta"]["lastModified"])
+        if previous is not None and moment < previous + _ONE_MS:
+            moment = previous + _ONE_MS
+        new["meta"] = {
+            **current["meta"],
+            "lastModified": format_timestamp(moment),
+            "version": self._next_version(),
+        }
+
+    def _unique_values(self, resource_type: str, resource: Resource) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for name, case_exact in self._unique_spec.get(resource_type, {}).values():
+            value = resource.get(name)
+            if value is not None and not isinstance(value, (dict, builtins.list)):
+                found[name] = unique_key(value, case_exact)
+        return found
+
+    def _check_unique(self, resource_type: str, resource: Resource, own_id: str | None) -> None:
+        for name, key in self._unique_values(resource_type, resource).items():
+            holder = self._unique.get((resource_type, name), {}).get(key)
+            if holder is not None and holder != own_id:
+                raise errors.Uniqueness(
+                    f"{name} {resource[name]!r} is already used by another {resource_type}."
+                )
+
+    def _index(self, resource_type: str, resource: Resource) -> None:
+        id = resource["id"]
+        for name, key in self._unique_values(resource_type, resource).items():
+            self._unique.setdefault((resource_type, name), {})[key] = id
+        external = resource.get("externalId")
+        if isinstance(external, str):
+            self._external.setdefault(resource_type, {}).setdefault(external, {})[id] = None
+        if resource_type == self._group_type:
+            for member in _member_ids(resource):
+                self._members.setdefault(member, {})[id] = None
+
+    def _unindex(self, resource_type: str, resource: Resource) -> None:
+        id = resource["id"]
+        for name, key in self._unique_values(resource_type, resource).items():
+            table = self._unique.get((resource_type, name), {})
+            if table.get(key) == id:
+                del table[key]
+        external = resource.get("externalId")
+        if isinstance(external, str):
+            _discard(self._external.get(resource_type, {}), external, id)
+        if resource_type == self._group_type:
+            for member in _member_ids(resource):
+                _discard(self._members, member, id)
+
+    def _rebuild_indexes(self) -> None:
+        self._unique.clear()
+        self._external.clear()
+        self._members.clear()
+        for resource_type, table in self._resources.items():
+            for resource in table.values():
+                self._index(resource_type, resource)
+
+
+def _member_ids(group: Resource) -> builtins.list[str]:
+    members = group.get("members")
+    if not isinstance(members, builtins.list):
+        return []
+    return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
+
+
+def _discard(table: dict[str, dict[str, None]], key: str, id: str) -> None:
+    entries = table.get(key)
+    if entries is not None:
+        entries.pop(id, None)
+        if not entries:
+            del table[key]

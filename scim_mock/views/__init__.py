@@ -1,0 +1,1 @@
+"""HTTP views: one blueprint per spec area (resources, discovery, bulk, mock control)."""

@@ -1,0 +1,144 @@
+"""Mock control endpoints under /_mock: reset, the request log and client diagnostics.
+
+These are not SCIM: they exist for client authors. The request log shows what a client sent and
+what the mock answered; the diagnostics summarise every request the mock refused, with the
+requirement and a hint, so a connector author learns what their client did wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import Blueprint, Flask, Response, request
+
+from scim_mock import http
+
+#: How many exchanges the log keeps (oldest dropped first).
+LOG_SIZE = 1000
+_BODY_LIMIT = 4096
+
+_HINTS = {
+    "invalidSyntax": "Send one JSON object in the body with the right 'schemas' URN "
+    "(RFC 7644 §3.3, §3.5.2, §3.4.3).",
+    "invalidValue": "Check attribute types and required attributes against GET /Schemas "
+    "(RFC 7643 §2.3, §7).",
+    "invalidFilter": "Filters follow RFC 7644 §3.4.2.2: attribute, operator, JSON literal; "
+    "strings in double quotes.",
+    "invalidPath": "PATCH paths follow RFC 7644 §3.5.2: attr[.sub] or attr[filter][.sub].",
+    "noTarget": "The PATCH path's value filter matched no value (RFC 7644 §3.5.2).",
+    "mutability": "readOnly and immutable attributes cannot be changed (RFC 7643 §2.2).",
+    "uniqueness": "userName must be unique (case-insensitively); look the user up first "
+    'with filter=userName eq "..." (RFC 7644 §3.3).',
+    "401": "Send 'Authorization: Bearer <token>' on every request (RFC 7644 §2).",
+    "404": "The id or endpoint does not exist; ids come from the server (RFC 7643 §3.1).",
+    "405": "That method is not defined for this endpoint (RFC 7644 §3.2).",
+    "412": "If-Match must carry the current ETag (RFC 7644 §3.14).",
+    "415": "Use Content-Type: application/scim+json (RFC 7644 §3.1).",
+}
+
+
+class RequestLog:
+    """A bounded, thread-safe log of exchanges."""
+
+    def __init__(self, size: int = LOG_SIZE) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._lock = threading.Lock()
+
+    def add(self, entry: dict[str, Any]) -> None:
+        """Append one exchange."""
+        with self._lock:
+            self._entries.append(entry)
+
+    def clear(self) -> None:
+        """Forget every exchange."""
+        with self._lock:
+            self._entries.clear()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        with self._lock:
+            return iter(list(self._entries))
+
+
+def _text(data: bytes) -> str:
+    text = data[:_BODY_LIMIT].decode("utf-8", "replace")
+    return text + ("…" if len(data) > _BODY_LIMIT else "")
+
+
+def install_recorder(app: Flask, log: RequestLog) -> None:
+    """Record every SCIM exchange (not the /_mock ones) in ``log``."""
+
+    @app.after_request
+    def _record(response: Response) -> Response:
+        if request.path.startswith("/_mock"):
+            return response
+        entry: dict[str, Any] = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "method": request.method,
+            "path": request.full_path.rstrip("?"),
+            "requestContentType": request.content_type,
+            "requestBody": _text(request.get_data(cache=True)),
+            "status": response.status_code,
+        }
+        if response.status_code >= 400 and not response.direct_passthrough:
+            try:
+                body = json.loads(response.get_data(as_text=True))
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                entry["scimType"] = body.get("scimType")
+                entry["detail"] = body.get("detail")
+        log.add(entry)
+        return response
+
+
+def diagnostics(log: RequestLog) -> list[dict[str, Any]]:
+    """Every refused request with a hint on what the client should do instead."""
+    report = []
+    for entry in log:
+        if entry["status"] < 400:
+            continue
+        key = entry.get("scimType") or str(entry["status"])
+        report.append(
+            {
+                "request": f"{entry['method']} {entry['path']}",
+                "status": entry["status"],
+                "scimType": entry.get("scimType"),
+                "detail": entry.get("detail"),
+                "hint": _HINTS.get(key, "See the detail and RFC 7644 §3.12."),
+            }
+        )
+    return report
+
+
+def create_blueprint() -> Blueprint:
+    """The /_mock endpoints (auth as for SCIM requests)."""
+    bp = Blueprint("scim_mock_control", __name__)
+
+    @bp.before_request
+    def _authenticate() -> None:
+        http.check_auth()
+
+    @bp.route("/reset", methods=["POST"])
+    def reset() -> Response:
+        http.state().provider.reset()
+        http.state().extras["log"].clear()
+        return http.scim_response(None, status=204)
+
+    @bp.route("/requests", methods=["GET", "DELETE"])
+    def requests_log() -> Response:
+        log: RequestLog = http.state().extras["log"]
+        if request.method == "DELETE":
+            log.clear()
+            return http.scim_response(None, status=204)
+        return http.scim_response({"requests": list(log)})
+
+    @bp.route("/diagnostics", methods=["GET"])
+    def client_diagnostics() -> Response:
+        return http.scim_response({"problems": diagnostics(http.state().extras["log"])})
+
+    return bp
