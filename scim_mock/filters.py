@@ -8,12 +8,10 @@ front and returns a predicate over stored resources. Every problem is reported a
 
 from __future__ import annotations
 
-import dataclasses
-
 import json
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from scim_mock.errors import InvalidFilter
@@ -318,7 +316,7 @@ def compile_filter(
             return ResolvedAttribute(None, SCHEMAS_ATTRIBUTE)
         resolved = registry.resolve(resource_type, path.attribute, path.sub_attribute, path.urn)
         if resolved is None and not unknown_is_unassigned:
-            raise InvalidFilter(f"{resource_type.name} has no attribute {str(path)!r}")
+            raise InvalidFilter(f"{resource_type.name} has no attribute {shorten(str(path))!r}")
         return resolved
 
     return _compile(node, resolve)
@@ -335,7 +333,7 @@ def compile_value_filter(node: Filter, attribute: Attribute) -> Predicate:
         if path.urn is None and path.sub_attribute is None and path.attribute is not None:
             sub = attribute.sub_attribute(path.attribute)
         if sub is None:
-            raise InvalidFilter(f"{attribute.name!r} has no sub-attribute {str(path)!r}")
+            raise InvalidFilter(f"{attribute.name!r} has no sub-attribute {shorten(str(path))!r}")
         return ResolvedAttribute(None, sub)  # schema None: values are read from the element
 
     return _compile(node, resolve, nested=True)
@@ -400,8 +398,8 @@ def _compile_comparison(node: Comparison, resolve: Resolver) -> Predicate:
     if op not in COMPARISON_OPERATORS:
         raise InvalidFilter(f"unknown operator {op!r}")
     resolved = resolve(node.path)
-    if resolved is None:  # unassigned: nothing equals it, so only "ne" holds
-        return lambda resource: op == "ne"
+    if resolved is None:  # unassigned: equal to null only, so "ne x" and "eq null" hold
+        return lambda resource: (op == "ne") is (literal is not None)
     if literal is None:
         # "eq null" asks for absence and "ne null" for presence of the path as written.
         if op not in ("eq", "ne"):
@@ -415,7 +413,7 @@ def _compile_comparison(node: Comparison, resolve: Resolver) -> Predicate:
         if value_sub is None:
             raise InvalidFilter(f"{node.path} is complex and has no 'value' sub-attribute; "
                                 f"compare one of its sub-attributes or use pr")
-        resolved = dataclasses.replace(resolved, sub_attribute=value_sub)
+        resolved = replace(resolved, sub_attribute=value_sub)  # keeps schema/extension
     attribute = resolved.target
     _check_literal(node, attribute)
     expected = _text(attribute, literal) if op in _SUBSTRING else _key(attribute, literal)
@@ -432,14 +430,12 @@ def _check_literal(node: Comparison, attribute: Attribute) -> None:
         if kind not in ("string", "reference", "binary", "dateTime"):
             raise InvalidFilter(f"{op} needs a string-valued attribute; {node.path} is {kind}")
         if not isinstance(literal, str):
-            raise InvalidFilter(f"{op} needs a string value, not {json.dumps(literal)}")
+            raise InvalidFilter(f"{op} needs a string value, not {shorten(json.dumps(literal))}")
         return
     if not type_matches(attribute, literal):
-        expected = "an xsd:dateTime string" if kind == "dateTime" else f"a {kind} value"
-        if kind == "binary":
-            expected = "a base64 string"
-        raise InvalidFilter(f"{node.path} is compared with {json.dumps(literal)}, which is not "
-                            f"{expected}")
+        wanted = {"dateTime": "an xsd:dateTime string", "binary": "a base64 string"}
+        raise InvalidFilter(f"{node.path} is compared with {shorten(json.dumps(literal))}, "
+                            f"which is not {wanted.get(kind, f'a {kind} value')}")
 
 
 def _text(attribute: Attribute, value: Any) -> str | None:

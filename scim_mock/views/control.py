@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from flask import Blueprint, Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from scim_mock import http
 
@@ -69,6 +70,14 @@ def _text(data: bytes) -> str:
     return text + ("…" if len(data) > _BODY_LIMIT else "")
 
 
+def _request_body() -> str:
+    """The request body for the log; a body the server refused to read is not read here either."""
+    try:
+        return _text(request.get_data(cache=True))
+    except HTTPException:  # e.g. 413: the body exceeds MAX_CONTENT_LENGTH
+        return f"({request.content_length} bytes, not read)"
+
+
 def install_recorder(app: Flask, log: RequestLog) -> None:
     """Record every SCIM exchange (not the /_mock ones) in ``log``."""
 
@@ -81,7 +90,7 @@ def install_recorder(app: Flask, log: RequestLog) -> None:
             "method": request.method,
             "path": request.full_path.rstrip("?"),
             "requestContentType": request.content_type,
-            "requestBody": _text(request.get_data(cache=True)),
+            "requestBody": _request_body(),
             "status": response.status_code,
         }
         if response.status_code >= 400 and not response.direct_passthrough:
