@@ -19,6 +19,7 @@ from scim_mock.errors import (
     InvalidValue,
     MethodNotAllowed,
     NotFound,
+    NotImplementedFeature,
     PayloadTooLarge,
     ScimError,
 )
@@ -171,7 +172,9 @@ def _run(
         raise Conflict(f"Unresolvable bulkId reference(s): {', '.join(unresolved)}.")
     rt, resource_id = _target(provider, "/".join(_substitute(p, ids) for p in op.path.split("/")))
     data = _substitute(op.data, ids)
-    if_match = [op.version] if op.version else None
+    versioning = provider.config.etag_supported
+    # RFC 7644 §3.7 (P-3.7-12): "version" is an If-Match, meaningful only with versioning on.
+    if_match = [op.version] if op.version and versioning else None
     result: dict[str, Any] = {"method": op.method}
     if op.bulk_id is not None:
         result["bulkId"] = op.bulk_id
@@ -190,13 +193,16 @@ def _run(
         if op.method == "PUT":
             resource = provider.replace(rt, resource_id, data, if_match)
         else:
+            if not provider.config.patch_supported:
+                # As for a single request (P-3.7-03, P-3.12-14): PATCH is not advertised.
+                raise NotImplementedFeature("PATCH is not supported (patch.supported=false).")
             resource = provider.patch(rt, resource_id, patch_operations(data), if_match)
         status = "200"
     if op.bulk_id is not None:
         ids[op.bulk_id] = resource["id"]
     result["location"] = locate(rt, resource["id"])
     version = resource.get("meta", {}).get("version")
-    if version:
+    if version and versioning:
         result["version"] = version
     result["status"] = status
     return result

@@ -30,7 +30,6 @@ from scim_mock.patch_targets import (
     matching,
     members_of,
     parse_operations,
-    primaries,
     settle_primary,
 )
 from scim_mock.schema import Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
@@ -134,10 +133,12 @@ def add(resource: dict[str, Any], target: Target | None, value: Any, context: Co
     snapshot = copy.deepcopy(before)
     if attribute.multi_valued:
         items = list(before) if isinstance(before, list) else []
-        old_primaries = primaries(items)
+        written = []
         for element in new if isinstance(new, list) else [new]:
-            _append(attribute, items, element)
-        settle_primary(attribute, items, old_primaries, display_path(resolved))
+            stored = _append(attribute, items, element)
+            if _sets_primary(element):
+                written.append(stored)
+        settle_primary(attribute, items, written, display_path(resolved))
         set_value(resource, resolved, items)
     elif attribute.is_complex:
         set_value(resource, resolved, _merge(attribute, before, new, resolved))
@@ -262,7 +263,6 @@ def _update_matches(
     items = _require_match(resource, target)
     matched = matching(items, target)
     snapshot = copy.deepcopy(items)
-    old_primaries = primaries(items)
     if resolved.sub_attribute is not None:
         new = context.value(resolved, value)  # never None: value is not null here
         for element in matched:
@@ -282,7 +282,9 @@ def _update_matches(
                 replacement = _replacement(attribute, element, new, resolved)
                 element.clear()
                 element.update(replacement)
-    settle_primary(attribute, items, old_primaries, display_path(resolved))
+    sub = resolved.sub_attribute
+    sets_primary = new is True if sub is not None and sub.name == "primary" else _sets_primary(new)
+    settle_primary(attribute, items, matched if sets_primary else [], display_path(resolved))
     set_value(resource, resolved, items)
     _guard_immutable(resolved, snapshot, items)
 
@@ -373,25 +375,32 @@ def _unassign(resource: dict[str, Any], resolved: ResolvedAttribute) -> None:
         holder.pop(resolved.attribute.name, None)
 
 
-def _append(attribute: Attribute, items: list[Any], element: Any) -> None:
-    """Add one value unless it is already there (P-3.5.2.1-07, C-2.4-06).
+def _append(attribute: Attribute, items: list[Any], element: Any) -> Any:
+    """Add one value unless it is already there (P-3.5.2.1-07, C-2.4-06); return it.
 
     A complex value with a ``value`` sub-attribute is "already there" when an existing value
     has the same ``value`` and a compatible ``type``; the new sub-attributes are then merged
-    into it (set immutable ones are kept). Other values must be equal (:func:`equal_values`).
+    into it, leaving equal and set immutable ones as they are. Other values must be equal
+    (:func:`equal_values`).
     """
     for existing in items:
         if _same_value(attribute, existing, element):
             if isinstance(existing, dict) and isinstance(element, dict):
                 for name, sub_value in element.items():
                     sub = attribute.sub_attribute(name)
-                    if sub is not None and sub.mutability == "immutable" and is_present(
-                        existing.get(name)
+                    old = existing.get(name)
+                    if sub is not None and is_present(old) and (
+                        sub.mutability == "immutable" or equal_values(sub, old, sub_value)
                     ):
                         continue
                     existing[name] = copy.deepcopy(sub_value)
-            return
+            return existing
     items.append(copy.deepcopy(element))
+    return items[-1]
+
+
+def _sets_primary(value: Any) -> bool:
+    return isinstance(value, dict) and value.get("primary") is True
 
 
 def _same_value(attribute: Attribute, a: Any, b: Any) -> bool:

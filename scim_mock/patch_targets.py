@@ -146,13 +146,17 @@ def members_of(
 
     Keys are attribute names (case-insensitive), URN-qualified names such as
     ``urn:...:enterprise:2.0:User:employeeNumber``, or extension URNs whose value is an object
-    (P-3.5.2-06, P-3.5.2.1-02). The same attribute named twice is ``InvalidSyntax``.
+    (P-3.5.2-06, P-3.5.2.1-02). The same attribute named twice is ``InvalidSyntax``. Inside
+    an extension object a ``schemas`` member naming just that extension is ignored.
     """
     where = f"the value of {extension}" if extension else "a value without 'path'"
     if not isinstance(value, dict):
         raise InvalidValue(f"{where} must be a JSON object of attributes.")
     seen: dict[tuple[str | None, str, str | None], str] = {}
     for key, member in value.items():
+        if extension is not None and key.lower() == "schemas":
+            _check_extension_schemas(member, registry, resource_type, extension)
+            continue
         path = f"{extension}:{key}" if extension else key
         target = resolve_target(path, registry, resource_type, filters=False)
         if target.resolved is None:
@@ -168,13 +172,24 @@ def members_of(
         yield target, member
 
 
+def _check_extension_schemas(
+    member: Any, registry: SchemaRegistry, resource_type: ResourceType, extension: str
+) -> None:
+    # Some clients (scim2-models' extension objects) repeat the extension's own URN inside
+    # its value as "schemas"; that restates the key and is ignored. Anything else is refused.
+    if not isinstance(member, list) or not all(
+        isinstance(u, str) and registry.canonical_urn(resource_type, u) == extension
+        for u in member
+    ):
+        raise InvalidValue(f"'schemas' inside {extension} may only list {extension}.")
+
+
 def check_mutability(target: Target) -> None:
     """readOnly attributes and sub-attributes cannot be a PATCH target (P-3.5.2-08, C-7-13)."""
-    if target.resolved is None:
-        return
-    for attribute in (target.resolved.attribute, target.resolved.sub_attribute):
+    resolved = target.attribute
+    for attribute in (resolved.attribute, resolved.sub_attribute):
         if attribute is not None and attribute.mutability == "readOnly":
-            raise Mutability(f"'{display_path(target.resolved)}' is readOnly.")
+            raise Mutability(f"'{display_path(resolved)}' is readOnly.")
 
 
 def matching(elements: list[Any], target: Target) -> list[dict[str, Any]]:
@@ -183,27 +198,26 @@ def matching(elements: list[Any], target: Target) -> list[dict[str, Any]]:
     return [e for e in elements if isinstance(e, dict) and target.matcher(e)]
 
 
-def primaries(elements: Any) -> list[dict[str, Any]]:
+def primaries(elements: list[Any]) -> list[dict[str, Any]]:
     """The elements whose ``primary`` is true."""
-    if not isinstance(elements, list):
-        return []
     return [e for e in elements if isinstance(e, dict) and e.get("primary") is True]
 
 
 def settle_primary(
-    attribute: Attribute, elements: Any, before: list[dict[str, Any]], path: str
+    attribute: Attribute, elements: list[Any], written: list[dict[str, Any]], path: str
 ) -> None:
     """Keep ``primary`` unique after an operation (RFC 7644 §3.5.2, P-3.5.2-13, C-2.4-02).
 
-    The one element this operation made primary wins and the others get ``primary: false``.
-    An operation that makes two elements primary at once is ``InvalidValue``.
+    ``written`` are the values the operation set ``primary: true`` on. If two values are now
+    primary, the one written wins and the others get ``primary: false``; making two values
+    primary at once is ``InvalidValue``.
     """
     now = primaries(elements)
     if len(now) <= 1:
         return
-    fresh = [e for e in now if not any(e is old for old in before)]
-    if len(fresh) != 1:
+    chosen = [e for e in now if any(e is w for w in written)]
+    if len(chosen) != 1:
         raise InvalidValue(f"At most one value of '{path}' may have primary set to true.")
     for element in now:
-        if element is not fresh[0]:
+        if element is not chosen[0]:
             element["primary"] = False

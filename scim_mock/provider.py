@@ -165,8 +165,29 @@ class ServiceProvider:
         attributes: list[str] | None = None,
         excluded_attributes: list[str] | None = None,
     ) -> Resource:
-        """Apply ``returned`` and attributes/excludedAttributes (RFC 7644 §3.4.2.5, §3.9)."""
-        return projection.project(resource, self.registry, rt, attributes, excluded_attributes)
+        """Apply ``returned`` and attributes/excludedAttributes (RFC 7644 §3.4.2.5, §3.9).
+
+        Without versioning (etag.supported=false) meta.version is not shown either, so no
+        representation carries a version that no ETag header matches (C-3.1-21).
+        """
+        shown = projection.project(resource, self.registry, rt, attributes, excluded_attributes)
+        meta = shown.get("meta")
+        if not self.config.etag_supported and isinstance(meta, dict):
+            meta.pop("version", None)
+        return shown
+
+    def check_projection(
+        self,
+        rt: ResourceType,
+        attributes: list[str] | None = None,
+        excluded_attributes: list[str] | None = None,
+    ) -> None:
+        """Raise the error :meth:`present` would raise for these parameters.
+
+        Views call this before a write, so that a bad attributes/excludedAttributes parameter
+        is refused before the resource is changed rather than after.
+        """
+        self.present(rt, {"schemas": [rt.schema]}, attributes, excluded_attributes)
 
     def reset(self) -> None:
         """Forget every resource."""

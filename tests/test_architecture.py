@@ -72,7 +72,8 @@ def test_package_imports_stay_light(module: str) -> None:
     """Importing the packages (and the pytest11 plugin) does not import Flask or the mock app."""
     code = (
         f"import sys; import {module}; "
-        "heavy = [m for m in ('flask', 'werkzeug', 'scim_mock.app', 'jsonschema') if m in sys.modules]; "
+        "heavy = [m for m in ('flask', 'werkzeug', 'scim_mock.app', 'jsonschema') "
+        "if m in sys.modules]; "
         "print(','.join(heavy))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, request
 
 from scim_mock import http, messages
 from scim_mock.errors import (
+    MethodNotAllowed,
     NotFound,
     NotImplementedFeature,
     PreconditionFailed,
@@ -27,7 +28,7 @@ def _provider() -> ServiceProvider:
 
 
 def _rt(endpoint: str) -> ResourceType:
-    rt = http.state().registry.resource_type_for_endpoint("/" + endpoint)
+    rt: ResourceType | None = http.state().registry.resource_type_for_endpoint("/" + endpoint)
     if rt is None:
         raise NotFound(f"No endpoint /{endpoint}.")
     return rt
@@ -38,6 +39,11 @@ def _projection() -> tuple[list[str] | None, list[str] | None]:
         parse_attribute_list(request.args.get("attributes")),
         parse_attribute_list(request.args.get("excludedAttributes")),
     )
+
+
+def _check_projection(rt: ResourceType) -> None:
+    """Refuse bad attributes/excludedAttributes before a write, not after it (RFC 7644 §3.9)."""
+    _provider().check_projection(rt, *_projection())
 
 
 def _single(rt: ResourceType, resource: dict[str, Any], status: int = 200) -> Response:
@@ -85,13 +91,17 @@ def create_blueprint() -> Blueprint:
         rt = _rt(endpoint)
         if request.method == "POST":
             body = http.json_body()
+            _check_projection(rt)
             return _single(rt, _provider().create(rt, body), status=201)
         query = messages.query_from_args(request.args, http.config())
         return _list_response(_provider().query([rt], query), query)
 
-    @bp.route("/<endpoint>/.search", methods=["POST"])
+    @bp.route("/<endpoint>/.search", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     def search(endpoint: str) -> Response:
         rt = _rt(endpoint)
+        if request.method != "POST":
+            # RFC 7644 §3.4.3: /.search takes POST only; say so rather than look up id ".search".
+            raise MethodNotAllowed("/.search accepts POST only.", headers={"Allow": "POST"})
         query = messages.query_from_search(http.json_body(), http.config())
         return _list_response(_provider().query([rt], query), query)
 
@@ -100,8 +110,10 @@ def create_blueprint() -> Blueprint:
         query = messages.query_from_args(request.args, http.config())
         return _list_response(_provider().query(_all_types(), query), query)
 
-    @bp.route("/.search", methods=["POST"])
+    @bp.route("/.search", methods=["GET", "PUT", "PATCH", "DELETE", "POST"])
     def root_search() -> Response:
+        if request.method != "POST":
+            raise MethodNotAllowed("/.search accepts POST only.", headers={"Allow": "POST"})
         query = messages.query_from_search(http.json_body(), http.config())
         return _list_response(_provider().query(_all_types(), query), query)
 
@@ -114,6 +126,9 @@ def create_blueprint() -> Blueprint:
     def single(endpoint: str, resource_id: str) -> Response:
         rt = _rt(endpoint)
         provider = _provider()
+        if request.method == "PATCH" and not http.config().patch_supported:
+            # RFC 7644 §3.12 (P-3.12-14): 501 whatever the body, since PATCH is not advertised.
+            raise NotImplementedFeature("PATCH is not supported (patch.supported=false).")
         if_match = http.precondition_header("If-Match")
         if_none_match = http.precondition_header("If-None-Match")
         if request.method == "GET":
@@ -135,10 +150,9 @@ def create_blueprint() -> Blueprint:
             provider.delete(rt, resource_id, if_match)
             return http.scim_response(None, status=204)
         body = http.json_body()
+        _check_projection(rt)
         if request.method == "PUT":
             return _single(rt, provider.replace(rt, resource_id, body, if_match))
-        if not http.config().patch_supported:
-            raise NotImplementedFeature("PATCH is not supported (patch.supported=false).")
         operations = messages.patch_operations(body)
         patched = provider.patch(rt, resource_id, operations, if_match)
         if http.config().patch_response == "no-content" and not request.args.get("attributes"):
