@@ -100,8 +100,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
     try:
         server = make_server(args.host, args.port, app, threaded=True)
-    except OSError as exc:
+    except OSError as exc:  # e.g. an address that is not ours
         print(f"scim-mock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    except SystemExit:  # werkzeug reports "address in use" itself, then calls sys.exit(1)
+        print(f"scim-mock: cannot listen on {args.host}:{args.port}", file=sys.stderr)
         return 1
     url = f"http://{args.host}:{server.port}{config.normalized_base_path}"
     auth = "bearer token required" if config.token else "auth is OFF (no --token given)"

@@ -36,6 +36,8 @@ def create_app(config: MockConfig | None = None, registry: SchemaRegistry | None
         max(config.max_request_size, config.bulk_max_payload_size) * 2
     )
     app.url_map.strict_slashes = False
+    # No 308 redirects with an HTML body for "//Users": such paths are simply unknown (404).
+    app.url_map.merge_slashes = False
 
     from scim_mock import faults
 

@@ -134,6 +134,13 @@ class MethodNotAllowed(ScimError):
     default_detail = "The HTTP method is not supported on this endpoint."
 
 
+class NotAcceptable(ScimError):
+    """The Accept header excludes every JSON media type the provider produces (P-3.8-03)."""
+
+    status = 406
+    default_detail = "Accept application/scim+json or application/json."
+
+
 class Conflict(ScimError):
     """409 without scimType (used for version conflicts in Bulk)."""
 

@@ -16,8 +16,8 @@ from flask import Response, current_app, request
 from scim_mock.config import MockConfig
 from scim_mock.errors import (
     InvalidSyntax,
+    NotAcceptable,
     PayloadTooLarge,
-    ScimError,
     Unauthorized,
     UnsupportedMediaType,
 )
@@ -29,11 +29,6 @@ ACCEPTED_REQUEST_TYPES = ("application/scim+json", "application/json")
 MAX_JSON_DEPTH = 64
 
 
-class NotAcceptable(ScimError):
-    """The client's Accept header excludes every JSON media type we can produce."""
-
-    status = 406
-    default_detail = "Accept application/scim+json or application/json."
 
 
 def state() -> Any:
@@ -49,13 +44,23 @@ def config() -> MockConfig:
 
 def scim_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     """A JSON response in ``application/scim+json``; ``body=None`` sends no body."""
-    data = "" if body is None else json.dumps(body, ensure_ascii=False)
+    data = b"" if body is None else _encode(body)
     response = Response(data, status=status, content_type=SCIM_MEDIA_TYPE)
     if body is None:
         response.headers.pop("Content-Type", None)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
+
+
+def _encode(body: Any) -> bytes:
+    """UTF-8 JSON (P-3.8-01); text that UTF-8 cannot carry (an unpaired surrogate a client
+    sent as ``\\ud800``) is escaped rather than failing the response."""
+    text = json.dumps(body, ensure_ascii=False)
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        return json.dumps(body, ensure_ascii=True).encode("ascii")
 
 
 def check_accept() -> None:
@@ -123,9 +128,25 @@ def json_body(max_size: int | None = None) -> Any:
     if _depth(text) > MAX_JSON_DEPTH:
         raise InvalidSyntax(f"The JSON document nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise InvalidSyntax(f"The request body is not valid JSON: {exc}.") from exc
+    if not _is_unicode(document):
+        # "\ud800" escapes parse, but name no character: such text cannot be stored or sent
+        # back in UTF-8 (P-3.8-01), so the document is refused as a whole.
+        raise InvalidSyntax("The request body contains an unpaired UTF-16 surrogate escape.")
+    return document
+
+
+def _is_unicode(value: Any) -> bool:
+    """Whether every string (keys included) in a parsed JSON document is valid Unicode."""
+    if isinstance(value, str):
+        return value.isascii() or not any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, list):
+        return all(_is_unicode(v) for v in value)
+    if isinstance(value, dict):
+        return all(_is_unicode(k) and _is_unicode(v) for k, v in value.items())
+    return True
 
 
 def check_auth(*, discovery: bool = False) -> None:

@@ -1,13 +1,26 @@
 """The ``pytest11`` entry point of scim_tests.
 
-Inert until asked: it registers the ``scim`` option group and markers and imports nothing heavy.
-The conformance fixtures and checks arrive with the plugin issue; until then a run without a
-target is unaffected.
+Inert until asked: it registers the ``--scim-*`` options and ``scim_*`` markers, imports nothing
+heavy, and only tests that request the SCIM fixtures are affected. With a target it starts the
+mock if asked, prints a report header that is enough to reproduce the run, validates markers
+at collection, copies requirement ids into JUnit properties, skips checks for features the
+provider does not advertise, and attaches the exchange log to every failure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Generator
+from typing import Any
+
 import pytest
+
+from scim_tests import markers
+from scim_tests.target import ScimTarget, resolve_settings, resolve_target
+
+pytest_plugins = ["scim_tests.fixtures"]
+
+TARGET_KEY = pytest.StashKey[ScimTarget | None]()
+SPC_KEY = pytest.StashKey[Any]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -16,14 +29,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--scim-url",
         dest="scim_url",
-        default=None,
-        help="Base URL of the SCIM service provider under test (env SCIM_URL).",
+        metavar="URL",
+        help="Base URL of the SCIM service provider under test (ini scim_url, env SCIM_URL).",
     )
     group.addoption(
         "--scim-token",
         dest="scim_token",
-        default=None,
-        help="Bearer token for the provider under test (env SCIM_TOKEN).",
+        metavar="TOKEN",
+        help="Bearer token for the provider (env SCIM_TOKEN; never put it in an ini file).",
+    )
+    group.addoption(
+        "--scim-auth-header",
+        dest="scim_auth_header",
+        metavar="'NAME: VALUE'",
+        help="A custom authentication header instead of a bearer token (env SCIM_AUTH_HEADER).",
     )
     group.addoption(
         "--scim-mock",
@@ -32,16 +51,119 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="Start the bundled scim_mock on 127.0.0.1 (port 0) and test it.",
     )
-    parser.addini("scim_url", "Base URL of the SCIM service provider under test.", default=None)
+    group.addoption(
+        "--scim-timeout",
+        dest="scim_timeout",
+        metavar="SECONDS",
+        help="Per-request timeout in seconds (ini scim_timeout, env SCIM_TIMEOUT; default 10).",
+    )
+    group.addoption(
+        "--scim-run-id",
+        dest="scim_run_id",
+        metavar="ID",
+        help="Prefix tag for resources this run creates (default: random; env SCIM_RUN_ID).",
+    )
+    group.addoption(
+        "--scim-mock-fault",
+        dest="scim_mock_fault",
+        action="append",
+        metavar="NAME",
+        help="With --scim-mock: enable a deliberate defect (scim_mock.faults), to test the suite.",
+    )
+    group.addoption(
+        "--scim-mock-option",
+        dest="scim_mock_option",
+        action="append",
+        metavar="KEY=VALUE",
+        help="With --scim-mock: set a MockConfig field, e.g. patch_response=no-content.",
+    )
+    parser.addini("scim_url", "Base URL of the SCIM service provider under test.")
+    parser.addini("scim_timeout", "Per-request timeout in seconds.")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the ``scim_*`` markers."""
-    config.addinivalue_line(
-        "markers",
-        "scim_requirement(id, rfc, section, level='MUST'): the requirement a check verifies.",
+    """Register markers; resolve the target (start the mock) when one is configured."""
+    config.addinivalue_line("markers", markers.REQUIREMENT_HELP)
+    config.addinivalue_line("markers", markers.FEATURE_HELP)
+    settings = resolve_settings(config)
+    config.stash[TARGET_KEY] = resolve_target(settings) if _is_runner(config) else None
+
+
+def _is_runner(config: pytest.Config) -> bool:
+    # Under xdist the controller runs no tests; workers start their own mock.
+    return not (config.pluginmanager.hasplugin("dsession") and config.getoption("dist") != "no")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Stop the mock we started."""
+    target = config.stash.get(TARGET_KEY, None)
+    if target is not None and target.server is not None:
+        target.server.stop()
+
+
+def pytest_report_header(config: pytest.Config) -> list[str] | None:
+    """One line with everything needed to reproduce the run."""
+    target = config.stash.get(TARGET_KEY, None)
+    if target is None:
+        settings = resolve_settings(config)
+        if not (settings.url or settings.mock):
+            return None
+        return [f"scim: target={'mock (per xdist worker)' if settings.mock else settings.url}"]
+    from scim_tests import __version__
+    from scim_tests.fixtures import describe_features, fetch_service_provider_config
+
+    spc = fetch_service_provider_config(target)
+    config.stash[SPC_KEY] = spc
+    kind = " (bundled mock)" if target.is_mock else ""
+    faults = (
+        f" faults={','.join(target.settings.mock_faults)}" if target.settings.mock_faults else ""
     )
-    config.addinivalue_line(
-        "markers",
-        "scim_feature(name): skip unless /ServiceProviderConfig advertises the feature.",
-    )
+    return [
+        f"scim: target={target.url}{kind} run-id={target.settings.run_id} "
+        f"timeout={target.settings.timeout:g}s scim_tests={__version__}{faults}",
+        f"scim: {describe_features(spc)}",
+    ]
+
+
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
+    """Validate scim_* markers and copy requirement ids into JUnit properties."""
+    problems = []
+    for item in items:
+        for mark in item.iter_markers("scim_requirement"):
+            error = markers.validate_requirement(mark)
+            if error:
+                problems.append(f"{item.nodeid}: {error}")
+                continue
+            item.user_properties.append(
+                ("scim_requirement", f"{mark.kwargs['id']} {mark.kwargs['level']}")
+            )
+        for mark in item.iter_markers("scim_feature"):
+            error = markers.validate_feature(mark)
+            if error:
+                problems.append(f"{item.nodeid}: {error}")
+    if problems:
+        raise pytest.UsageError("invalid scim markers:\n  " + "\n  ".join(problems))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """Name the check's requirements in its failure and attach the exchange log."""
+    from scim_tests.failures import ConformanceFailure
+
+    if call.excinfo is not None and isinstance(call.excinfo.value, ConformanceFailure):
+        failure = call.excinfo.value
+        if not failure.requirements:
+            failure.requirements = tuple(
+                m.kwargs["id"] for m in item.iter_markers("scim_requirement") if "id" in m.kwargs
+            )
+    outcome = yield
+    report = outcome.get_result()
+    if report.failed:
+        clients = getattr(item, "funcargs", {}).get("scim_client")
+        transcript = clients.transcript() if clients is not None else ""
+        if transcript:
+            report.sections.append((f"SCIM exchanges ({report.when})", transcript))

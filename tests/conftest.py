@@ -110,9 +110,7 @@ class Scim:
 
     def patch_ops(self, path: str, *operations: dict[str, Any], **kwargs: Any) -> TestResponse:
         """PATCH ``path`` with a PatchOp message of ``operations``."""
-        return self.patch(
-            path, {"schemas": [PATCH_OP], "Operations": list(operations)}, **kwargs
-        )
+        return self.patch(path, {"schemas": [PATCH_OP], "Operations": list(operations)}, **kwargs)
 
 
 def make_scim(config: MockConfig | None = None, **changes: Any) -> Scim:

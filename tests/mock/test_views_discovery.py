@@ -106,8 +106,7 @@ def test_filter_off_is_advertised_and_filtering_answers_501() -> None:
 
 
 def test_etag_off_is_advertised_and_no_version_is_handed_out() -> None:
-    """etag.supported=false → no ETag header and no meta.version anywhere (P-3.14-01, C-3.1-21).
-    """
+    """etag.supported=false → no ETag header and no meta.version anywhere (P-3.14-01, C-3.1-21)."""
     scim = make_scim(etag_supported=False)
     assert spc(scim)["etag"] == {"supported": False}
     created = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "a"})
@@ -131,9 +130,7 @@ def test_etag_off_is_advertised_and_no_version_is_handed_out() -> None:
 
 def test_change_password_flag_is_advertised() -> None:
     """changePassword.supported mirrors the configuration (RFC 7643 §5)."""
-    assert spc(make_scim(change_password_supported=False))["changePassword"] == {
-        "supported": False
-    }
+    assert spc(make_scim(change_password_supported=False))["changePassword"] == {"supported": False}
 
 
 def test_documentation_uri_is_advertised() -> None:

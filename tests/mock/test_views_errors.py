@@ -203,6 +203,8 @@ MALFORMED: list[Any] = [
     pytest.param('{"userName": Infinity}', id="infinity"),
     pytest.param(b'{"userName": "\xff"}', id="not-utf8"),
     pytest.param("[" * 100 + "]" * 100, id="too-deep"),
+    pytest.param('{"userName": "\\ud800"}', id="lone-surrogate-value"),
+    pytest.param('{"\\udfff": 1}', id="lone-surrogate-key"),
 ]
 
 
@@ -276,6 +278,8 @@ def test_chunked_bodies_above_the_limit_are_answered_413() -> None:
         "/scim/v1/Users",
         f"{BASE}/ResourceTypes/Nope",
         f"{BASE}/Schemas/urn:nope",
+        f"{BASE}//Users",
+        f"/{BASE}/Users",
     ],
 )
 def test_unknown_routes_and_resources_are_scim_404s(client: FlaskClient, path: str) -> None:
@@ -315,6 +319,14 @@ def test_unsupported_methods_are_answered_405_with_allow(
 def test_me_is_not_implemented(scim: Scim, method: str) -> None:
     """/Me answers 501: tokens are not bound to a User (RFC 7644 §3.11, P-3.12-14)."""
     assert_scim_error(scim.request(method, "/Me", USER), 501)
+
+
+def test_paired_surrogate_escapes_are_characters(scim: Scim) -> None:
+    """A paired escape (\\ud83c\\udf89) is one character, U+1F389, kept in UTF-8 (P-3.8-01)."""
+    body = '{"schemas": ["' + USER_SCHEMA + '"], "userName": "party\\ud83c\\udf89"}'
+    created = scim.post("/Users", body)
+    assert created.status_code == 201
+    assert created.get_json()["userName"] == "party\U0001f389"
 
 
 def test_unexpected_exceptions_become_scim_500s_without_traceback(app: Flask) -> None:

@@ -145,8 +145,13 @@ def test_etag_header_on_every_single_resource_response(scim: Scim) -> None:
         created,
         scim.get(path),
         scim.put(path, {"schemas": [GROUP_SCHEMA], "displayName": "H"}),
-        scim.patch(path, {"schemas": [PATCH_OP], "Operations": [
-            {"op": "replace", "path": "displayName", "value": "I"}]}),
+        scim.patch(
+            path,
+            {
+                "schemas": [PATCH_OP],
+                "Operations": [{"op": "replace", "path": "displayName", "value": "I"}],
+            },
+        ),
     ]
     for response in responses:
         assert response.headers["ETag"] == response.get_json()["meta"]["version"]

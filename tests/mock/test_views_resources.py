@@ -6,11 +6,18 @@ with the cross-resource rules of RFC 7643 §4 (groups, members).
 
 from __future__ import annotations
 
+import json
+import shutil
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from scim_mock.app import create_app
+from scim_mock.config import MockConfig
+from scim_mock.schema import SchemaRegistry
+from scim_tests import datadir
 from tests.conftest import (
     BASE,
     ENTERPRISE_SCHEMA,
@@ -19,6 +26,7 @@ from tests.conftest import (
     PATCH_OP,
     SCIM_JSON,
     SEARCH_REQUEST,
+    TOKEN,
     USER_SCHEMA,
     Scim,
     assert_scim_error,
@@ -32,7 +40,7 @@ def ids(body: dict[str, Any]) -> list[str]:
     return [r["id"] for r in body["Resources"]]
 
 
-def search(scim: Scim, path: str = "/Users/.search", **fields: Any) -> Any:
+def search(scim: Scim, path: str = "/Users/.search", /, **fields: Any) -> Any:
     return scim.post(path, {"schemas": [SEARCH_REQUEST], **fields})
 
 
@@ -48,8 +56,8 @@ def no_password_anywhere(value: Any) -> bool:
 
 
 def test_create_answers_201_with_location_meta_and_etag(scim: Scim) -> None:
-    """POST → 201, Location == meta.location, server meta, ETag == meta.version (P-3.3-04,
-    P-3.3-05, C-3.1-02, C-3.1-17, C-3.1-21)."""
+    """POST → 201, Location == meta.location, server meta, ETag == meta.version (P-3.3-03,
+    P-3.3-04, P-3.3-05, P-3.3-06, C-3.1-02, C-3.1-17, C-3.1-21)."""
     response = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "bjensen"})
     assert response.status_code == 201
     assert response.mimetype == SCIM_JSON
@@ -119,9 +127,7 @@ def test_missing_required_attributes_are_400_invalid_value(
         {"displayName": ["x"]},
     ],
 )
-def test_wrongly_typed_values_are_400_invalid_value(
-    scim: Scim, attributes: dict[str, Any]
-) -> None:
+def test_wrongly_typed_values_are_400_invalid_value(scim: Scim, attributes: dict[str, Any]) -> None:
     """A value of the wrong JSON type → 400 invalidValue (P-3.12-22, P-3.8-05)."""
     body = {"schemas": [USER_SCHEMA], "userName": "a", **attributes}
     assert_scim_error(scim.post("/Users", body), 400, "invalidValue")
@@ -235,8 +241,12 @@ def test_attributes_and_excluded_attributes_shape_every_response(
 ) -> None:
     """attributes/excludedAttributes apply to GET, list, POST, PUT, PATCH and /.search
     (P-3.4.2.5-01, P-3.9-01, C-3.1-09)."""
-    body = {"schemas": [USER_SCHEMA], "userName": "a", "displayName": "A", "name": {
-        "givenName": "G", "familyName": "F"}}
+    body = {
+        "schemas": [USER_SCHEMA],
+        "userName": "a",
+        "displayName": "A",
+        "name": {"givenName": "G", "familyName": "F"},
+    }
     created = scim.post("/Users", body, query=query)
     assert created.status_code == 201
     path = f"/Users/{created.get_json()['id']}"
@@ -271,8 +281,10 @@ def test_a_bad_projection_parameter_refuses_the_write_before_performing_it(
     if method == "POST":
         path = "/Users"
     if method == "PATCH":
-        body = {"schemas": [PATCH_OP], "Operations": [
-            {"op": "replace", "path": "userName", "value": "changed"}]}
+        body = {
+            "schemas": [PATCH_OP],
+            "Operations": [{"op": "replace", "path": "userName", "value": "changed"}],
+        }
     assert_scim_error(scim.request(method, path, body, query=query), 400, "invalidValue")
     listed = scim.get("/Users").get_json()
     assert [r["userName"] for r in listed["Resources"]] == ["a"]
@@ -282,8 +294,8 @@ def test_a_bad_projection_parameter_refuses_the_write_before_performing_it(
 
 
 def test_put_replaces_the_resource(scim: Scim) -> None:
-    """Attributes not sent in a PUT are removed; id, meta.created stay (P-3.5.1-02, C-3.1-06,
-    C-3.1-18)."""
+    """Attributes not sent in a PUT are removed; id, meta.created stay (P-3.5.1-02,
+    P-3.5.1-08, C-3.1-06, C-3.1-18)."""
     user = scim.create_user("a", displayName="A", title="Boss", emails=[{"value": "a@x.org"}])
     path = f"/Users/{user['id']}"
     response = scim.put(path, {"schemas": [USER_SCHEMA], "userName": "a", "nickName": "Al"})
@@ -318,7 +330,7 @@ def test_put_ignores_read_only_values(scim: Scim) -> None:
 
 
 def test_put_enforces_required_attributes(scim: Scim) -> None:
-    """A PUT without userName → 400 invalidValue, nothing changed (C-4.1.1-01)."""
+    """A PUT without userName → 400 invalidValue, nothing changed (P-3.5.1-07, C-4.1.1-01)."""
     user = scim.create_user("a", displayName="A")
     response = scim.put(f"/Users/{user['id']}", {"schemas": [USER_SCHEMA], "displayName": "B"})
     assert_scim_error(response, 400, "invalidValue")
@@ -326,7 +338,7 @@ def test_put_enforces_required_attributes(scim: Scim) -> None:
 
 
 def test_put_unknown_id_is_404(scim: Scim) -> None:
-    """PUT of an unknown id → 404; PUT never creates (RFC 7644 §3.5.1)."""
+    """PUT of an unknown id → 404; PUT never creates (P-3.5.1-01, P-3.12-10)."""
     response = scim.put("/Users/nope", {"schemas": [USER_SCHEMA], "userName": "a"})
     assert_scim_error(response, 404)
     assert scim.get("/Users").get_json()["totalResults"] == 0
@@ -346,7 +358,7 @@ def test_immutable_member_values_cannot_be_edited_in_place(scim: Scim) -> None:
 
 
 def test_patch_answers_200_with_the_resource(scim: Scim) -> None:
-    """PATCH → 200 with the modified resource and its new ETag (P-3.5.2-01, P-3.14-06)."""
+    """PATCH → 200 with the modified resource and its new ETag (P-3.5.2-16, P-3.14-06)."""
     user = scim.create_user("a")
     op = {"op": "add", "path": "displayName", "value": "A"}
     response = scim.patch_ops(f"/Users/{user['id']}", op)
@@ -359,7 +371,7 @@ def test_patch_answers_200_with_the_resource(scim: Scim) -> None:
 
 def test_patch_no_content_mode_answers_204() -> None:
     """patch_response="no-content" → 204 without a body, but ETag set; attributes= forces 200
-    (RFC 7644 §3.5.2)."""
+    (P-3.5.2-16, P-3.5.2-17)."""
     scim = make_scim(patch_response="no-content")
     user = scim.create_user("a")
     path = f"/Users/{user['id']}"
@@ -382,13 +394,20 @@ def test_patch_no_content_mode_answers_204() -> None:
         ({"schemas": [USER_SCHEMA], "Operations": []}, "invalidSyntax"),
         ({"schemas": [PATCH_OP], "Operations": [], "extra": 1}, "invalidSyntax"),
         ({"schemas": [PATCH_OP], "Operations": [{"op": "jump", "path": "x"}]}, None),
-        ({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "id", "value": "x"}]},
-         "mutability"),
-        ({"schemas": [PATCH_OP], "Operations": [
-            {"op": "replace", "path": "emails[type eq \"zzz\"].value", "value": "x"}]},
-         "noTarget"),
-        ({"schemas": [PATCH_OP], "Operations": [
-            {"op": "remove", "path": "userName"}]}, None),
+        (
+            {"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "id", "value": "x"}]},
+            "mutability",
+        ),
+        (
+            {
+                "schemas": [PATCH_OP],
+                "Operations": [
+                    {"op": "replace", "path": 'emails[type eq "zzz"].value', "value": "x"}
+                ],
+            },
+            "noTarget",
+        ),
+        ({"schemas": [PATCH_OP], "Operations": [{"op": "remove", "path": "userName"}]}, None),
     ],
 )
 def test_bad_patch_requests_are_refused_and_change_nothing(
@@ -417,7 +436,7 @@ def test_patch_unknown_id_is_404(scim: Scim) -> None:
 
 def test_delete_returns_204_and_the_resource_is_gone(scim: Scim) -> None:
     """DELETE → 204; then GET/PUT/PATCH/DELETE → 404, gone from list and filter, userName free
-    again (P-3.6-01, P-3.6-02, P-3.6-04)."""
+    again (P-3.6-05, P-3.6-02, P-3.6-03, P-3.6-04)."""
     user = scim.create_user("bjensen")
     path = f"/Users/{user['id']}"
     response = scim.delete(path)
@@ -504,6 +523,16 @@ def test_membership_cycles_are_refused(scim: Scim) -> None:
     assert_scim_error(scim.patch_ops(f"/Groups/{inner['id']}", self_op), 400, "invalidValue")
 
 
+def test_put_on_a_group_replaces_its_members(scim: Scim) -> None:
+    """A Group PUT whose members omit a user removes that membership (P-3.5.1-09)."""
+    a, b = scim.create_user("a"), scim.create_user("b")
+    group = scim.create_group("G", [a["id"], b["id"]])
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "G", "members": [{"value": b["id"]}]}
+    replaced = scim.put(f"/Groups/{group['id']}", body).get_json()
+    assert [m["value"] for m in replaced["members"]] == [b["id"]]
+    assert "groups" not in scim.get(f"/Users/{a['id']}").get_json()
+
+
 def test_deleting_a_user_removes_it_from_every_group(scim: Scim) -> None:
     """DELETE user → gone from each group's members; groups get a new version (P-3.6-03)."""
     a, b = scim.create_user("a"), scim.create_user("b")
@@ -539,7 +568,8 @@ def five(scim: Scim) -> list[dict[str, Any]]:
 
 
 def test_list_is_a_list_response(scim: Scim, five: list[dict[str, Any]]) -> None:
-    """GET /Users → ListResponse with totalResults/startIndex/itemsPerPage (P-3.4.2-01)."""
+    """GET /Users → ListResponse with totalResults/startIndex/itemsPerPage (P-3.4.2-03,
+    P-3.4.2-04, P-3.4.2.4-07)."""
     body = scim.get("/Users").get_json()
     assert body["schemas"] == [LIST_RESPONSE]
     assert (body["totalResults"], body["startIndex"], body["itemsPerPage"]) == (5, 1, 5)
@@ -548,18 +578,18 @@ def test_list_is_a_list_response(scim: Scim, five: list[dict[str, Any]]) -> None
 
 
 def test_empty_list_has_an_empty_resources_array(scim: Scim) -> None:
-    """No match → totalResults 0 and Resources [] (P-3.4.2-01)."""
+    """No match → 200, totalResults 0 and Resources [] (P-3.4.2-08)."""
     body = scim.get("/Groups").get_json()
     assert (body["totalResults"], body["itemsPerPage"], body["Resources"]) == (0, 0, [])
 
 
 def test_filter_selects_resources(scim: Scim, five: list[dict[str, Any]]) -> None:
-    """filter= narrows the list (P-3.4.2.2-01)."""
+    """filter= narrows the list (P-3.4.2.2-02)."""
     body = scim.get("/Users", query={"filter": 'userName sw "a" or displayName eq "E"'})
     assert sorted(r["userName"] for r in body.get_json()["Resources"]) == ["a", "e"]
 
 
-@pytest.mark.parametrize("bad", ["userName eq", "userName zz \"a\"", "(", "nosuch..x pr"])
+@pytest.mark.parametrize("bad", ["userName eq", 'userName zz "a"', "(", "nosuch..x pr"])
 def test_bad_filters_are_400_invalid_filter(scim: Scim, bad: str) -> None:
     """Unparsable filters → 400 invalidFilter (P-3.12-15)."""
     assert_scim_error(scim.get("/Users", query={"filter": bad}), 400, "invalidFilter")
@@ -580,7 +610,8 @@ def test_bad_filters_are_400_invalid_filter(scim: Scim, bad: str) -> None:
 def test_sort_by_and_sort_order(
     scim: Scim, five: list[dict[str, Any]], query: dict[str, str], expected: str
 ) -> None:
-    """sortBy/sortOrder order the list; default order is creation order (P-3.4.2.3-01)."""
+    """sortBy/sortOrder order the list; ascending by default (P-3.4.2.3-02, P-3.4.2.3-05,
+    P-3.4.2.3-07)."""
     body = scim.get("/Users", query=query).get_json()
     assert "".join(r["userName"] for r in body["Resources"]) == expected
     body = search(scim, **query).get_json()
@@ -610,7 +641,8 @@ def test_start_index_and_count_page_the_list(
     expected_start: int,
     names: str,
 ) -> None:
-    """startIndex is 1-based (<1 means 1), count ≥ 0 (negative means 0) (P-3.4.2.4-01)."""
+    """startIndex is 1-based (<1 means 1), negative count means 0, past the end is an empty
+    page (P-3.4.2.4-01..05, P-3.4.2.4-08)."""
     query = {k: v for k, v in (("startIndex", start), ("count", count)) if v is not None}
     body = scim.get("/Users", query=query).get_json()
     assert body["totalResults"] == 5
@@ -627,7 +659,7 @@ def test_non_integer_paging_parameters_are_400(scim: Scim, name: str, value: str
 
 
 def test_count_above_max_results_is_capped() -> None:
-    """count beyond filter.maxResults returns at most maxResults (P-3.4.2.4-02)."""
+    """count beyond filter.maxResults returns at most maxResults (P-3.4.2.4-06)."""
     scim = make_scim(filter_max_results=3, default_page_size=2)
     for name in "abcde":
         scim.create_user(name)
@@ -644,7 +676,11 @@ def test_search_with_post_returns_a_list_and_never_creates(
 ) -> None:
     """POST /Users/.search → 200 ListResponse, no resource created (P-3.4.3-01)."""
     response = search(
-        scim, filter='userName ne "c"', sortBy="userName", startIndex=2, count=2,
+        scim,
+        filter='userName ne "c"',
+        sortBy="userName",
+        startIndex=2,
+        count=2,
         attributes=["userName"],
     )
     assert response.status_code == 200
@@ -673,7 +709,7 @@ def test_search_parameter_names_are_case_insensitive(
     [
         ({}, "invalidSyntax"),
         ({"schemas": [USER_SCHEMA]}, "invalidSyntax"),
-        ({"filter": 'userName pr'}, "invalidSyntax"),
+        ({"filter": "userName pr"}, "invalidSyntax"),
         ({"schemas": [SEARCH_REQUEST], "unknown": 1}, "invalidSyntax"),
         ({"schemas": [SEARCH_REQUEST], "filter": 1}, "invalidValue"),
         ({"schemas": [SEARCH_REQUEST], "count": "1"}, "invalidValue"),
@@ -699,7 +735,7 @@ def test_search_on_an_unknown_endpoint_is_404(scim: Scim) -> None:
 
 def test_root_query_spans_resource_types(scim: Scim) -> None:
     """GET / and POST /.search query every type; a filter naming one type's attribute skips
-    the others (RFC 7644 §3.4.2.1)."""
+    the others (P-3.4.2.1-01, P-3.4.2.1-04)."""
     user = scim.create_user("alice", displayName="Team")
     group = scim.create_group("Team")
     everything = scim.get("/").get_json()
@@ -721,3 +757,39 @@ def test_root_query_spans_resource_types(scim: Scim) -> None:
 def test_root_query_with_an_invalid_filter_is_400(scim: Scim) -> None:
     """A filter no type can evaluate → 400 invalidFilter (P-3.12-15)."""
     assert_scim_error(scim.get("/", query={"filter": "userName eq"}), 400, "invalidFilter")
+
+
+# -- immutable attributes (custom schema) --------------------------------------------------
+
+
+@pytest.fixture
+def immutable_scim(tmp_path: Path) -> Scim:
+    """A mock whose User.nickName is immutable (the RFC's User schema has no such attribute)."""
+    source = datadir.schemas_dir() / "scim"
+    for path in source.glob("*.json"):
+        shutil.copy(path, tmp_path / path.name)
+    user_schema = json.loads((tmp_path / "User.json").read_text(encoding="utf-8"))
+    document = user_schema[0] if isinstance(user_schema, list) else user_schema
+    for attribute in document["attributes"]:
+        if attribute["name"] == "nickName":
+            attribute["mutability"] = "immutable"
+    (tmp_path / "User.json").write_text(json.dumps(user_schema), encoding="utf-8")
+    app = create_app(MockConfig(token=TOKEN), registry=SchemaRegistry.load(tmp_path))
+    return Scim(app.test_client())
+
+
+def test_put_enforces_immutable_attributes(immutable_scim: Scim) -> None:
+    """PUT may set an immutable value once, keep it, or omit it, but not change it
+    (P-3.5.1-04, P-3.5.1-05, C-7-14)."""
+    scim = immutable_scim
+    user = scim.create_user("a")
+    path = f"/Users/{user['id']}"
+    body = {"schemas": [USER_SCHEMA], "userName": "a"}
+    assert scim.put(path, {**body, "nickName": "first"}).status_code == 200
+    assert scim.put(path, {**body, "nickName": "first", "title": "t"}).status_code == 200
+    kept = scim.put(path, body).get_json()
+    assert kept["nickName"] == "first"
+    assert_scim_error(scim.put(path, {**body, "nickName": "second"}), 400, "mutability")
+    op = {"op": "replace", "path": "nickName", "value": "second"}
+    assert_scim_error(scim.patch_ops(path, op), 400, "mutability")
+    assert scim.get(path).get_json()["nickName"] == "first"

@@ -1,0 +1,352 @@
+"""``ScimClient``: a thin ``requests`` wrapper with SCIM headers, timeouts and an exchange log.
+
+Every request is recorded as an :class:`Exchange` so that a failing check can show what was
+sent, what came back and a curl line that reproduces it (token redacted). Transport problems
+(timeouts, refused connections, garbage) become a :class:`ConformanceFailure` for that check
+only. The client also enforces the suite's safety rule: it never modifies or deletes a
+resource that this run did not create (:class:`Ownership`).
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import threading
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from scim_tests.failures import ConformanceFailure
+
+SCIM_JSON = "application/scim+json"
+_UNSET: Any = object()
+
+
+class UnsafeOperation(RuntimeError):
+    """The suite tried to modify a resource this run did not create (a harness bug)."""
+
+
+@dataclass
+class Exchange:
+    """One request and its response (or the transport error instead of a response)."""
+
+    method: str
+    url: str
+    request_headers: dict[str, str]
+    request_body: str | None
+    status: int | None = None
+    reason: str = ""
+    response_headers: dict[str, str] = field(default_factory=dict)
+    response_body: str = ""
+    elapsed_ms: float = 0.0
+    error: str | None = None
+    secrets: tuple[str, ...] = ()
+
+    def _redact(self, text: str) -> str:
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, "$SCIM_TOKEN")
+        return text
+
+    def as_curl(self) -> str:
+        """A curl command line that repeats this request, with the token redacted."""
+        parts = ["curl", "-X", self.method, shlex.quote(self.url)]
+        for name, value in self.request_headers.items():
+            if name.lower() in ("user-agent", "accept-encoding", "connection", "content-length"):
+                continue
+            header = self._redact(f"{name}: {value}")
+            # Double quotes let the shell expand $SCIM_TOKEN; everything else is quoted safely.
+            parts += ["-H", f'"{header}"' if "$SCIM_TOKEN" in header else shlex.quote(header)]
+        if self.request_body:
+            parts += ["-d", shlex.quote(self._redact(self.request_body))]
+        return " ".join(parts)
+
+    def summary(self) -> str:
+        """``METHOD /path -> 200 OK`` (or the transport error)."""
+        path = urlsplit(self.url)
+        target = path.path + (f"?{path.query}" if path.query else "")
+        if self.error:
+            return f"{self.method} {target} -> no response: {self.error}"
+        return f"{self.method} {target} -> {self.status} {self.reason}".rstrip()
+
+    def render(self, limit: int = 1500) -> str:
+        """Summary line, then the request and response bodies, pretty-printed and truncated."""
+        lines = [self.summary()]
+        if self.request_body:
+            lines.append("  request:  " + _indent(_pretty(self._redact(self.request_body), limit)))
+        if self.error is None:
+            content_type = self.response_headers.get("Content-Type", "(none)")
+            body = _pretty(self.response_body, limit) if self.response_body else "(empty)"
+            lines.append(f"  response: [{content_type}] " + _indent(body))
+        return "\n".join(lines)
+
+
+def _pretty(text: str, limit: int) -> str:
+    try:
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        pass
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more chars)"
+
+
+def _indent(text: str) -> str:
+    return text.replace("\n", "\n            ")
+
+
+class ScimResponse:
+    """A response plus the exchange it came from."""
+
+    def __init__(self, response: requests.Response, exchange: Exchange):
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.text = exchange.response_body
+        self.exchange = exchange
+        self._json: Any = _UNSET
+
+    @property
+    def content_type(self) -> str:
+        """The media type of the body without parameters ("" when absent)."""
+        return self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
+    def json(self) -> Any:
+        """The body as JSON; a ConformanceFailure when it is not JSON."""
+        if self._json is _UNSET:
+            try:
+                self._json = json.loads(self.text)
+            except ValueError as exc:
+                raise ConformanceFailure(
+                    "The response body is not JSON",
+                    expected="a JSON document (RFC 7644 §3.1, §8.1)",
+                    received=f"{self.text[:200]!r} ({exc})",
+                    exchange=self.exchange,
+                ) from None
+        return self._json
+
+    def maybe_json(self) -> Any:
+        """The body as JSON, or None when it is not JSON."""
+        try:
+            return self.json()
+        except ConformanceFailure:
+            return None
+
+
+class Ownership:
+    """The resources this run created: the only ones it may modify or delete."""
+
+    def __init__(self) -> None:
+        self._owned: dict[str, str] = {}  # id -> endpoint ("/Users")
+        self._probes: set[str] = set()
+        self._lock = threading.Lock()
+
+    def add(self, endpoint: str, resource_id: str) -> None:
+        """Record a resource this run created."""
+        with self._lock:
+            self._owned[resource_id] = endpoint
+
+    def forget(self, resource_id: str) -> None:
+        """The resource is gone (deleted by the run)."""
+        with self._lock:
+            self._owned.pop(resource_id, None)
+
+    def owns(self, resource_id: str) -> bool:
+        """Whether this run created ``resource_id`` (or generated it as a probe)."""
+        with self._lock:
+            return resource_id in self._owned or resource_id in self._probes
+
+    def probe_id(self) -> str:
+        """A fresh id that no server can hold, for 404 checks; safe to send writes to."""
+        probe = f"scimct-missing-{uuid.uuid4()}"
+        with self._lock:
+            self._probes.add(probe)
+        return probe
+
+    def owned(self) -> list[tuple[str, str]]:
+        """(endpoint, id) of every live owned resource, most recently created first."""
+        with self._lock:
+            return [(endpoint, rid) for rid, endpoint in reversed(self._owned.items())]
+
+
+class ScimClient:
+    """Talks to one SCIM service provider; records every exchange of the current check."""
+
+    def __init__(
+        self,
+        session: requests.Session,
+        base_url: str,
+        *,
+        timeout: float,
+        auth_headers: Mapping[str, str],
+        ownership: Ownership,
+        endpoints: tuple[str, ...] = ("/Users", "/Groups"),
+    ) -> None:
+        self.session = session
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.auth_headers = dict(auth_headers)
+        self.ownership = ownership
+        self.endpoints = endpoints
+        self.exchanges: list[Exchange] = []
+        #: (endpoint, id) of resources created through this client, oldest first.
+        self.created: list[tuple[str, str]] = []
+        self._secrets = tuple(
+            v.split(" ", 1)[-1] for v in self.auth_headers.values() if v.split(" ", 1)[-1]
+        )
+
+    def url(self, path: str) -> str:
+        """The absolute URL of ``path`` (absolute URLs pass through)."""
+        if path.startswith(("http://", "https://")):
+            return path
+        return self.base_url + (path if path.startswith("/") else "/" + path)
+
+    # -- safety --------------------------------------------------------------------------
+
+    def _resource_id(self, path: str) -> str | None:
+        target = urlsplit(self.url(path)).path
+        base = urlsplit(self.base_url).path.rstrip("/")
+        relative = target[len(base) :] if target.startswith(base) else target
+        for endpoint in self.endpoints:
+            if relative.startswith(endpoint + "/"):
+                rest = relative[len(endpoint) + 1 :]
+                if rest and rest != ".search":
+                    return rest.split("/")[0]
+        return None
+
+    def _check_safe(self, method: str, path: str) -> None:
+        if method in ("PUT", "PATCH", "DELETE"):
+            resource_id = self._resource_id(path)
+            if resource_id is not None and not self.ownership.owns(resource_id):
+                raise UnsafeOperation(
+                    f"refusing {method} {path}: resource {resource_id} was not created by this run"
+                )
+
+    # -- requests ------------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = _UNSET,
+        data: str | bytes | None = None,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        auth: bool = True,
+        content_type: str | None = SCIM_JSON,
+    ) -> ScimResponse:
+        """Send one request and record it; transport failures raise ConformanceFailure."""
+        method = method.upper()
+        self._check_safe(method, path)
+        send_headers: dict[str, str] = {"Accept": SCIM_JSON}
+        if auth:
+            send_headers.update(self.auth_headers)
+        body: str | bytes | None = data
+        if json_body is not _UNSET:
+            body = json.dumps(json_body, ensure_ascii=False)
+        if body is not None and content_type is not None:
+            send_headers["Content-Type"] = content_type
+        send_headers.update(headers or {})
+        send_headers = {k: v for k, v in send_headers.items() if v is not None}
+        prepared = self.session.prepare_request(
+            requests.Request(
+                method,
+                self.url(path),
+                params=params,
+                data=body.encode("utf-8") if isinstance(body, str) else body,
+                headers=send_headers,
+            )
+        )
+        shown_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        exchange = Exchange(
+            method=method,
+            url=prepared.url or self.url(path),
+            request_headers=dict(prepared.headers),
+            request_body=shown_body,
+            secrets=self._secrets,
+        )
+        self.exchanges.append(exchange)
+        started = time.perf_counter()
+        try:
+            response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            raw = response.content
+        except requests.Timeout:
+            exchange.error = f"timed out after {self.timeout:g}s"
+        except requests.RequestException as exc:
+            exchange.error = f"{type(exc).__name__}: {exc}"
+        exchange.elapsed_ms = (time.perf_counter() - started) * 1000
+        if exchange.error is not None:
+            raise ConformanceFailure(
+                "The server gave no usable response",
+                expected="an HTTP response",
+                received=exchange.error,
+                exchange=exchange,
+            )
+        exchange.status = response.status_code
+        exchange.reason = response.reason or ""
+        exchange.response_headers = dict(response.headers)
+        exchange.response_body = raw.decode("utf-8", "replace")
+        result = ScimResponse(response, exchange)
+        self._track(method, path, result)
+        return result
+
+    def _track(self, method: str, path: str, response: ScimResponse) -> None:
+        """Remember what this run created (so it is cleaned up) and forget what it deleted."""
+        if method == "POST" and response.status_code == 201:
+            body = response.maybe_json()
+            relative = urlsplit(self.url(path)).path
+            endpoint = next((e for e in self.endpoints if relative.endswith(e)), None)
+            if endpoint and isinstance(body, dict) and isinstance(body.get("id"), str):
+                self.ownership.add(endpoint, body["id"])
+                self.created.append((endpoint, body["id"]))
+        elif (
+            method == "POST" and response.status_code == 200 and path.rstrip("/").endswith("/Bulk")
+        ):
+            body = response.maybe_json()
+            for op in (body or {}).get("Operations", []) if isinstance(body, dict) else []:
+                location = op.get("location") if isinstance(op, dict) else None
+                if isinstance(location, str) and str(op.get("status", "")).startswith("201"):
+                    parts = urlsplit(location).path.rstrip("/").split("/")
+                    self.ownership.add("/" + parts[-2], parts[-1])
+                    self.created.append(("/" + parts[-2], parts[-1]))
+        elif method == "DELETE" and response.status_code in (204, 200, 404):
+            resource_id = self._resource_id(path)
+            if resource_id is not None:
+                self.ownership.forget(resource_id)
+
+    def cleanup(self) -> None:
+        """Delete what this client created and the run still owns (groups first)."""
+        leftovers = [(e, r) for e, r in reversed(self.created) if self.ownership.owns(r)]
+        for endpoint, resource_id in sorted(leftovers, key=lambda item: item[0] != "/Groups"):
+            try:
+                self.delete(f"{endpoint}/{resource_id}")
+            except ConformanceFailure:
+                pass  # an unresponsive provider; the session-end sweep tries once more
+        self.created.clear()
+
+    def get(self, path: str, **kwargs: Any) -> ScimResponse:
+        """GET ``path``."""
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = _UNSET, **kwargs: Any) -> ScimResponse:
+        """POST ``body`` as JSON to ``path``."""
+        return self.request("POST", path, json_body=body, **kwargs)
+
+    def put(self, path: str, body: Any = _UNSET, **kwargs: Any) -> ScimResponse:
+        """PUT ``body`` as JSON to ``path``."""
+        return self.request("PUT", path, json_body=body, **kwargs)
+
+    def patch(self, path: str, body: Any = _UNSET, **kwargs: Any) -> ScimResponse:
+        """PATCH ``body`` as JSON to ``path``."""
+        return self.request("PATCH", path, json_body=body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> ScimResponse:
+        """DELETE ``path``."""
+        return self.request("DELETE", path, **kwargs)
+
+    def transcript(self) -> str:
+        """Every exchange of this client, rendered, for the report section."""
+        return "\n\n".join(e.render() for e in self.exchanges)

@@ -1,0 +1,66 @@
+"""``ConformanceFailure``: a failed check rendered as product output.
+
+A failure answers four questions without a debugger: which requirement, what was expected, what
+was received, and how to reproduce it (the exchange and a curl line, token redacted).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from scim_tests.client import Exchange
+
+
+class ConformanceFailure(AssertionError):
+    """A check found a violation (or could not get a usable answer)."""
+
+    def __init__(
+        self,
+        title: str,
+        *,
+        expected: Any = None,
+        received: Any = None,
+        exchange: Exchange | None = None,
+        requirements: Sequence[str] = (),
+        hint: str | None = None,
+    ) -> None:
+        self.title = title
+        self.expected = expected
+        self.received = received
+        self.exchange = exchange
+        self.requirements: tuple[str, ...] = tuple(requirements)
+        self.hint = hint
+        super().__init__(title)
+
+    def headline(self) -> str:
+        """``RFC 7644 §3.6 (MUST) P-3.6-02: title`` (or the title alone without a requirement)."""
+        if not self.requirements:
+            return self.title
+        from scim_tests.catalog import catalog
+
+        rows = [catalog()[r] for r in self.requirements if r in catalog()]
+        if not rows:
+            return self.title
+        first = rows[0]
+        ids = ", ".join(r.id for r in rows)
+        return f"RFC {first.rfc} §{first.section} ({first.level}) {ids}: {self.title}"
+
+    def __str__(self) -> str:
+        lines = [self.headline(), ""]
+        if self.expected is not None:
+            lines.append(f"Expected: {self.expected}")
+        if self.received is not None:
+            lines.append(f"Received: {self.received}")
+        if self.hint:
+            lines.append(f"Hint: {self.hint}")
+        if self.exchange is not None:
+            lines += [
+                "",
+                self.exchange.render(),
+                "",
+                "Reproduce with:",
+                "    " + self.exchange.as_curl(),
+            ]
+        return "\n".join(lines).rstrip()
