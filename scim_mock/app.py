@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
 
 from scim_mock.config import MockConfig
 from scim_mock.handlers import register_error_handlers
+from scim_mock.http import scim_response
 from scim_mock.provider import ServiceProvider
 from scim_mock.schema import SchemaRegistry
 
@@ -61,5 +62,16 @@ def create_app(config: MockConfig | None = None, registry: SchemaRegistry | None
     if config.control_endpoints:
         app.register_blueprint(control.create_blueprint(), url_prefix="/_mock")
     register_error_handlers(app)
+
+    @app.before_request
+    def _options() -> Response | None:
+        # Flask would answer OPTIONS with an empty text/html 200; say what is allowed instead.
+        if request.method == "OPTIONS" and request.url_rule is not None:
+            view = app.view_functions.get(request.url_rule.endpoint)
+            rule_methods = (request.url_rule.methods or set()) - {"OPTIONS"}
+            allowed = sorted(getattr(view, "scim_allowed", rule_methods))
+            return scim_response(None, status=204, headers={"Allow": ", ".join(allowed)})
+        return None
+
     faults.install(app, config)
     return app

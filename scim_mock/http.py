@@ -7,15 +7,18 @@ and versioning headers (RFC 7644 §3.14).
 
 from __future__ import annotations
 
+import functools
 import hmac
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import Response, current_app, request
 
 from scim_mock.config import MockConfig
 from scim_mock.errors import (
     InvalidSyntax,
+    MethodNotAllowed,
     NotAcceptable,
     PayloadTooLarge,
     Unauthorized,
@@ -29,6 +32,34 @@ ACCEPTED_REQUEST_TYPES = ("application/scim+json", "application/json")
 MAX_JSON_DEPTH = 64
 
 
+
+
+ANY_METHOD = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+_View = TypeVar("_View", bound=Callable[..., Any])
+
+
+def allow_only(*methods: str) -> Callable[[_View], _View]:
+    """Route every method to the view but answer the ones not in ``methods`` with 405.
+
+    Without this, a POST to a GET-only endpoint would fall through to ``/<endpoint>`` and be
+    answered 404. The allowed list is kept on the view for the OPTIONS answer.
+    """
+    allowed = tuple(methods) + (("HEAD",) if "GET" in methods else ())
+
+    def decorate(view: _View) -> _View:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if request.method not in allowed:
+                raise MethodNotAllowed(
+                    f"{request.path} accepts {', '.join(methods)} only.",
+                    headers={"Allow": ", ".join(allowed)},
+                )
+            return view(*args, **kwargs)
+
+        wrapper.scim_allowed = allowed  # type: ignore[attr-defined]
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
 
 
 def state() -> Any:

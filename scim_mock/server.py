@@ -5,10 +5,17 @@ from __future__ import annotations
 import threading
 from types import TracebackType
 
-from werkzeug.serving import BaseWSGIServer, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from scim_mock.app import create_app
 from scim_mock.config import MockConfig
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No access log: a test run's captured output should show the SCIM exchanges, not this."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        return None
 
 
 class MockServer:
@@ -41,7 +48,9 @@ class MockServer:
         """Bind and serve in a daemon thread."""
         if self._server is not None:
             return self
-        self._server = make_server(self.host, self.port, self.app, threaded=True)
+        self._server = make_server(
+            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
+        )
         self.port = self._server.port
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="scim-mock", daemon=True

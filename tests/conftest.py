@@ -19,6 +19,8 @@ from werkzeug.test import TestResponse
 from scim_mock.app import create_app
 from scim_mock.config import MockConfig
 
+pytest_plugins = ["pytester"]
+
 TOKEN = "test-token"
 BASE = "/scim/v2"
 SCIM_JSON = "application/scim+json"

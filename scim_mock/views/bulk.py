@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response
 
 from scim_mock import http
 from scim_mock.bulk import process_bulk
-from scim_mock.errors import MethodNotAllowed, NotImplementedFeature, PayloadTooLarge
+from scim_mock.errors import NotImplementedFeature, PayloadTooLarge
 
 
 def create_blueprint() -> Blueprint:
     """The /Bulk endpoint, mounted under the configured base path."""
     bp = Blueprint("scim_bulk", __name__)
 
-    @bp.route("/Bulk", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    # RFC 7644 §3.7: /Bulk takes POST only; 405 rather than a lookup of a "/Bulk" type.
+    @bp.route("/Bulk", methods=http.ANY_METHOD)
+    @http.allow_only("POST")
     def bulk() -> Response:
-        if request.method != "POST":
-            # RFC 7644 §3.7: /Bulk takes POST only; 405 rather than a lookup of a "/Bulk" type.
-            raise MethodNotAllowed("/Bulk accepts POST only.", headers={"Allow": "POST"})
         http.check_auth()
         http.check_accept()
         cfg = http.config()

@@ -12,10 +12,9 @@ from flask import Blueprint, Response, request
 
 from scim_mock import http
 from scim_mock.config import MockConfig
-from scim_mock.errors import Forbidden, MethodNotAllowed, NotFound
+from scim_mock.errors import Forbidden, NotFound
 from scim_mock.schema import SERVICE_PROVIDER_CONFIG, SchemaRegistry
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 
 
@@ -98,41 +97,42 @@ def create_blueprint() -> Blueprint:
     """The discovery endpoints, mounted under the configured base path."""
     bp = Blueprint("scim_discovery", __name__)
 
+    # Discovery documents are read-only (RFC 7644 §4): writes get 405 (allow_only), not 404.
     @bp.before_request
     def _guard() -> None:
-        if request.method not in ("GET", "HEAD"):
-            # Discovery documents are read-only (RFC 7644 §4); say so with 405, not 404.
-            raise MethodNotAllowed(
-                "Discovery endpoints are read-only.", headers={"Allow": "GET, HEAD"}
-            )
         http.check_auth(discovery=True)
         http.check_accept()
         if "filter" in request.args:
             # RFC 7644 §4 (P-4-08): filtering discovery endpoints is refused with 403.
             raise Forbidden("Filtering is not supported on discovery endpoints.")
 
-    @bp.route("/ServiceProviderConfig", methods=ALL_METHODS)
+    @bp.route("/ServiceProviderConfig", methods=http.ANY_METHOD)
+    @http.allow_only("GET")
     def spc() -> Response:
         document = service_provider_config(http.config())
         document["meta"] = _meta("ServiceProviderConfig", "/ServiceProviderConfig")
         return http.scim_response(document)
 
-    @bp.route("/ResourceTypes", methods=ALL_METHODS)
+    @bp.route("/ResourceTypes", methods=http.ANY_METHOD)
+    @http.allow_only("GET")
     def resource_types() -> Response:
         return _list(_resource_type_documents(http.state().registry))
 
-    @bp.route("/ResourceTypes/<name>", methods=ALL_METHODS)
+    @bp.route("/ResourceTypes/<name>", methods=http.ANY_METHOD)
+    @http.allow_only("GET")
     def resource_type(name: str) -> Response:
         for document in _resource_type_documents(http.state().registry):
             if document["name"] == name or document["id"] == name:
                 return http.scim_response(document)
         raise NotFound(f"No resource type {name!r}.")
 
-    @bp.route("/Schemas", methods=ALL_METHODS)
+    @bp.route("/Schemas", methods=http.ANY_METHOD)
+    @http.allow_only("GET")
     def schemas() -> Response:
         return _list(_schema_documents(http.state().registry))
 
-    @bp.route("/Schemas/<path:urn>", methods=ALL_METHODS)
+    @bp.route("/Schemas/<path:urn>", methods=http.ANY_METHOD)
+    @http.allow_only("GET")
     def schema(urn: str) -> Response:
         for document in _schema_documents(http.state().registry):
             if document["id"].lower() == urn.lower():

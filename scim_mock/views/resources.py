@@ -12,7 +12,6 @@ from flask import Blueprint, Response, request
 
 from scim_mock import http, messages
 from scim_mock.errors import (
-    MethodNotAllowed,
     NotFound,
     NotImplementedFeature,
     PreconditionFailed,
@@ -96,12 +95,11 @@ def create_blueprint() -> Blueprint:
         query = messages.query_from_args(request.args, http.config())
         return _list_response(_provider().query([rt], query), query)
 
-    @bp.route("/<endpoint>/.search", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    # RFC 7644 §3.4.3: /.search takes POST only; say so rather than look up id ".search".
+    @bp.route("/<endpoint>/.search", methods=http.ANY_METHOD)
+    @http.allow_only("POST")
     def search(endpoint: str) -> Response:
         rt = _rt(endpoint)
-        if request.method != "POST":
-            # RFC 7644 §3.4.3: /.search takes POST only; say so rather than look up id ".search".
-            raise MethodNotAllowed("/.search accepts POST only.", headers={"Allow": "POST"})
         query = messages.query_from_search(http.json_body(), http.config())
         return _list_response(_provider().query([rt], query), query)
 
@@ -110,10 +108,9 @@ def create_blueprint() -> Blueprint:
         query = messages.query_from_args(request.args, http.config())
         return _list_response(_provider().query(_all_types(), query), query)
 
-    @bp.route("/.search", methods=["GET", "PUT", "PATCH", "DELETE", "POST"])
+    @bp.route("/.search", methods=http.ANY_METHOD)
+    @http.allow_only("POST")
     def root_search() -> Response:
-        if request.method != "POST":
-            raise MethodNotAllowed("/.search accepts POST only.", headers={"Allow": "POST"})
         query = messages.query_from_search(http.json_body(), http.config())
         return _list_response(_provider().query(_all_types(), query), query)
 
