@@ -16,7 +16,7 @@ from typing import Any
 
 from scim_mock import filters, listing, patch, projection, validation
 from scim_mock.config import MockConfig
-from scim_mock.errors import InvalidValue, NotFound, PreconditionFailed
+from scim_mock.errors import InvalidFilter, InvalidValue, NotFound, PreconditionFailed
 from scim_mock.schema import GROUP, USER, ResourceType, SchemaRegistry
 from scim_mock.store import InMemoryStore, ResourceStore
 
@@ -72,7 +72,8 @@ class ServiceProvider:
     ):
         self.registry = registry
         self.config = config
-        self.store: ResourceStore = store or InMemoryStore(unique=unique_attributes(registry))
+        self._unique = unique_attributes(registry)
+        self.store: ResourceStore = store or InMemoryStore(unique=self._unique)
         # Swappable so that a deliberately broken PATCH engine can be injected (faults.py).
         self._apply_patch = apply_patch
 
@@ -138,15 +139,13 @@ class ServiceProvider:
         """Filter, sort and page resources of one or several types (RFC 7644 §3.4.2)."""
         rts = list(rts)
         selected: list[tuple[ResourceType, Resource]] = []
-        predicates = self._compile(rts, query.filter)
+        node = self._parse(rts, query.filter)
+        predicates = self._compile(rts, node)
         for rt in rts:
             predicate = predicates.get(rt.name)
-            if query.filter is not None and predicate is None:
+            if node is not None and predicate is None:
                 continue  # root query: the filter names attributes this type does not have
-            for resource in self.store.list(rt.name):
-                resource = self._with_computed(rt, resource)
-                if predicate is None or predicate(resource):
-                    selected.append((rt, resource))
+            selected.extend((rt, r) for r in self._matching(rt, node, predicate))
         if query.sort_by is not None or query.sort_order is not None:
             selected = self._sort(rts, selected, query)
         page, start, items = listing.paginate(
@@ -203,26 +202,86 @@ class ServiceProvider:
             validation.check_required(self.registry, rt, resource)
         return resource
 
-    def _compile(
-        self, rts: list[ResourceType], text: str | None
-    ) -> dict[str, Callable[[Resource], bool]]:
+    def _parse(self, rts: list[ResourceType], text: str | None) -> filters.Filter | None:
         if text is None:
+            return None
+        return filters.parse_filter(text, [u for rt in rts for u in rt.schema_ids])
+
+    def _compile(
+        self, rts: list[ResourceType], node: filters.Filter | None
+    ) -> dict[str, Callable[[Resource], bool]]:
+        if node is None:
             return {}
-        node = filters.parse_filter(text, [u for rt in rts for u in rt.schema_ids])
         compiled: dict[str, Callable[[Resource], bool]] = {}
-        first_error: Exception | None = None
+        first_error: InvalidFilter | None = None
         for rt in rts:
             try:
                 compiled[rt.name] = filters.compile_filter(node, self.registry, rt)
-            except InvalidValue as exc:  # pragma: no cover - compile raises InvalidFilter
-                first_error = first_error or exc
-            except Exception as exc:
+            except InvalidFilter as exc:
                 if len(rts) == 1:
                     raise
                 first_error = first_error or exc
         if not compiled and first_error is not None:
             raise first_error
         return compiled
+
+    def _matching(
+        self,
+        rt: ResourceType,
+        node: filters.Filter | None,
+        predicate: Callable[[Resource], bool] | None,
+    ) -> list[Resource]:
+        """The resources of ``rt`` the filter selects, with computed attributes added.
+
+        An equality on ``id`` or a unique attribute is answered from the store's index (no
+        scan); derived values (User.groups, members.display) are computed before filtering
+        only when the filter refers to them.
+        """
+        if predicate is None:
+            return [self._with_computed(rt, r) for r in self.store.list(rt.name)]
+        needs_computed = node is not None and self._refers_to_computed(rt, node)
+        candidates = self._indexed(rt, node) if node is not None else None
+        if candidates is None and not needs_computed:
+            return [self._with_computed(rt, r) for r in self.store.select(rt.name, predicate)]
+        if candidates is None:
+            candidates = self.store.list(rt.name)
+        result = []
+        for resource in candidates:
+            computed = self._with_computed(rt, resource)
+            if predicate(computed if needs_computed else resource):
+                result.append(computed)
+        return result
+
+    def _refers_to_computed(self, rt: ResourceType, node: filters.Filter) -> bool:
+        names = {p.attribute.lower() for p in filters.filter_attribute_paths(node) if p.attribute}
+        if rt.schema == USER:
+            return "groups" in names
+        if rt.schema == GROUP:
+            return "members" in names
+        return False
+
+    def _indexed(self, rt: ResourceType, node: filters.Filter) -> list[Resource] | None:
+        """Candidates from an index for ``attr eq "value"`` (also inside ``and``), else None."""
+        if isinstance(node, filters.And):
+            left = self._indexed(rt, node.left)
+            return left if left is not None else self._indexed(rt, node.right)
+        if not isinstance(node, filters.Comparison) or node.op != "eq":
+            return None
+        path = node.path
+        if not isinstance(node.value, str) or path.sub_attribute or path.attribute is None:
+            return None
+        if path.urn is not None and path.urn.lower() != rt.schema.lower():
+            return None
+        name = path.attribute.lower()
+        if name == "id":
+            try:
+                return [self.store.get(rt.name, node.value)]
+            except NotFound:
+                return []
+        if name in {a.lower() for a, _ in self._unique.get(rt.name, [])}:
+            found = self.store.find_unique(rt.name, name, node.value)
+            return [] if found is None else [found]
+        return None
 
     def _sort(
         self,

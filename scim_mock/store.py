@@ -17,7 +17,7 @@ import builtins
 import copy
 import threading
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, Protocol, runtime_checkable
@@ -63,6 +63,10 @@ class ResourceStore(Protocol):
     def list(self, resource_type: str) -> builtins.list[Resource]: ...
 
     def count(self, resource_type: str) -> int: ...
+
+    def select(
+        self, resource_type: str, predicate: Callable[[Resource], bool]
+    ) -> builtins.list[Resource]: ...
 
     def find_unique(self, resource_type: str, attribute: str, value: Any) -> Resource | None: ...
 
@@ -227,6 +231,18 @@ class InMemoryStore:
         """Every resource of the type, in creation order."""
         with self._lock:
             return copy.deepcopy(builtins.list(self._resources.get(resource_type, {}).values()))
+
+    def select(
+        self, resource_type: str, predicate: Callable[[Resource], bool]
+    ) -> builtins.list[Resource]:
+        """Copies of the resources ``predicate`` accepts, in creation order.
+
+        The predicate sees the stored objects themselves (it must not change them), so a query
+        copies only what it returns rather than the whole table.
+        """
+        with self._lock:
+            table = self._resources.get(resource_type, {})
+            return [copy.deepcopy(r) for r in table.values() if predicate(r)]
 
     def count(self, resource_type: str) -> int:
         """How many resources of the type exist."""
