@@ -53,7 +53,10 @@ class MockServer:
         )
         self.port = self._server.port
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="scim-mock", daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="scim-mock",
+            daemon=True,
         )
         self._thread.start()
         return self
