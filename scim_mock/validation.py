@@ -309,6 +309,9 @@ def check_required(
             if attribute.required:
                 raise InvalidValue(f"Required attribute '{display_path(resolved)}' is missing.")
             continue
+        if attribute.required and isinstance(value, str) and not value.strip():
+            # A blank userName/displayName identifies nothing (RFC 7643 §4.1.1: non-empty).
+            raise InvalidValue(f"Required attribute '{display_path(resolved)}' is blank.")
         if attribute.is_complex:
             for element in value if isinstance(value, list) else [value]:
                 for sub in attribute.sub_attributes:

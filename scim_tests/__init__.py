@@ -5,6 +5,8 @@ Kept free of heavy imports: the plugin loads in every pytest run of the environm
 
 from __future__ import annotations
 
-__all__ = ["__version__"]
+from scim_tests.failures import ConformanceFailure, DeprovisioningWarning
+
+__all__ = ["ConformanceFailure", "DeprovisioningWarning", "__version__"]
 
 __version__ = "0.1.0"

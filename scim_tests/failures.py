@@ -64,3 +64,12 @@ class ConformanceFailure(AssertionError):
                 "    " + self.exchange.as_curl(),
             ]
         return "\n".join(lines).rstrip()
+
+
+class DeprovisioningWarning(UserWarning):
+    """A deprovisioning gap the RFCs allow, reported without failing the check.
+
+    RFC 7643 §2.3.7 makes referential integrity optional (catalog C-2.3.7-04, MAY): a provider
+    may keep a deleted user in its groups' members. Identity teams usually treat that as a
+    failure to deprovision; make it one with ``-W error::scim_tests.DeprovisioningWarning``.
+    """

@@ -90,8 +90,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def _is_runner(config: pytest.Config) -> bool:
-    # Under xdist the controller runs no tests; workers start their own mock.
-    return not (config.pluginmanager.hasplugin("dsession") and config.getoption("dist") != "no")
+    # Under xdist the controller runs no tests; workers start their own mock. xdist registers
+    # its "dsession" plugin in its own pytest_configure, which may run after ours, so decide
+    # from the options xdist's pytest_cmdline_main has already set (as _is_distribution_mode).
+    if hasattr(config, "workerinput") or config.getoption("collectonly", default=False):
+        return True
+    dist = config.getoption("dist", default="no")
+    return dist in (None, "no") or not config.getoption("tx", default=None)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -72,9 +72,11 @@ def _option(config: pytest.Config, name: str, ini: str | None, env: str | None) 
 
 def _run_id(config: pytest.Config) -> str:
     explicit = _option(config, "scim_run_id", None, "SCIM_RUN_ID")
-    if explicit:
-        return str(explicit)
     worker = getattr(config, "workerinput", None)
+    if explicit:
+        # Under xdist every worker restarts its name counter and seeds Faker from the run id,
+        # so a shared explicit id needs the worker suffix too, or workers create equal names.
+        return f"{explicit}-{worker['workerid']}" if worker is not None else str(explicit)
     if worker is not None:
         # xdist: one uid per test run, one suffix per worker, so names never collide.
         return f"{str(worker['testrunuid'])[:8]}{worker['workerid']}"
@@ -94,7 +96,9 @@ def resolve_settings(config: pytest.Config) -> ScimSettings:
     try:
         timeout_value = float(timeout) if timeout is not None else DEFAULT_TIMEOUT
     except ValueError:
-        raise pytest.UsageError(f"--scim-timeout must be a number, got {timeout!r}") from None
+        timeout_value = -1.0
+    if not 0 < timeout_value < float("inf"):
+        raise pytest.UsageError(f"--scim-timeout must be a positive number, got {timeout!r}")
     options = []
     for item in config.getoption("scim_mock_option", default=None) or []:
         key, sep, value = item.partition("=")

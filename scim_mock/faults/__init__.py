@@ -121,4 +121,4 @@ def _server_error(status: int) -> ScimError:
 
 
 # Defect modules register themselves on import; one module per spec area.
-from scim_mock.faults import core  # noqa: E402,F401
+from scim_mock.faults import core, lifecycle, protocol, resources  # noqa: E402,F401,I001

@@ -122,8 +122,9 @@ def _patch_add_replaces(provider: ServiceProvider) -> None:
 register(
     Fault(
         "delete-keeps-memberships",
-        ("P-3.6-03", "P-3.6-06"),
-        "Deleting a user leaves it in its groups' members.",
+        ("C-2.3.7-04",),
+        "Deleting a user leaves it in its groups' members "
+        "(RFC-permitted; the suite reports a DeprovisioningWarning).",
         provider=_delete_keeps_memberships,
     )
 )

@@ -50,15 +50,16 @@ def _single(rt: ResourceType, resource: dict[str, Any], status: int = 200) -> Re
     headers = http.etag_headers(resource)
     if status == 201:
         headers["Location"] = http.location(rt, resource["id"])
-    body = http.with_locations(rt, _provider().present(rt, resource, attributes, excluded))
+    # Locations first, so that attributes=/excludedAttributes= apply to them too (P-3.9-04).
+    body = _provider().present(rt, http.with_locations(rt, resource), attributes, excluded)
     return http.scim_response(body, status=status, headers=headers)
 
 
 def _list_response(result: QueryResult, query: Query) -> Response:
     provider = _provider()
     resources = [
-        http.with_locations(
-            rt, provider.present(rt, resource, query.attributes, query.excluded_attributes)
+        provider.present(
+            rt, http.with_locations(rt, resource), query.attributes, query.excluded_attributes
         )
         for rt, resource in result.resources
     ]

@@ -26,7 +26,7 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> SuiteOutcome:
     """``pytest --pyargs scim_tests.checks --scim-mock *args`` in-process."""
     result = pytester.runpytest_inprocess(
         "--pyargs", "scim_tests.checks", "--scim-mock", "-p", "no:cacheprovider",
-        "-p", "no:randomly", "-q", "--tb=line", *args,
+        "-p", "no:randomly", "-p", "no:benchmark", "-q", "--tb=line", *args,
     )  # fmt: skip
     reports = result.reprec.getreports("pytest_runtest_logreport")  # type: ignore[attr-defined]
     passed, failed, skipped, errors = set(), set(), set(), set()

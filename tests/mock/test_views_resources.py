@@ -793,3 +793,21 @@ def test_put_enforces_immutable_attributes(immutable_scim: Scim) -> None:
     op = {"op": "replace", "path": "nickName", "value": "second"}
     assert_scim_error(scim.patch_ops(path, op), 400, "mutability")
     assert scim.get(path).get_json()["nickName"] == "first"
+
+
+def test_projection_applies_to_server_added_locations(scim: Any) -> None:
+    """attributes=meta.created returns meta with created only, not the location (P-3.9-04)."""
+    created = scim.create_user("located")
+    query = {"attributes": "meta.created"}
+    body = scim.get(f"/Users/{created['id']}", query=query).get_json()
+    assert set(body["meta"]) == {"created"}
+    listed = scim.get("/Users", query=query).get_json()["Resources"][0]
+    assert set(listed["meta"]) == {"created"}
+
+
+@pytest.mark.parametrize("blank", ["", "   ", "\t"])
+def test_blank_user_name_is_refused(scim: Any, blank: str) -> None:
+    """userName is required and must be non-empty; whitespace identifies nobody (C-4.1.1-01)."""
+    response = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": blank})
+    assert response.status_code == 400
+    assert response.get_json()["scimType"] == "invalidValue"

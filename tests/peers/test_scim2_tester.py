@@ -1,22 +1,22 @@
 """Run python-scim's scim2-tester (a peer conformance checker) against ``scim-mock serve``.
 
 The peer is installed in a virtualenv of its own (never in ours), once per machine, under
-``$SCIM_PEER_VENV`` or ``~/.cache/scim-conformance/``. The mock runs as a real process through
-its console entry point, exactly as a user starts it. Every check must pass except the named
+``$SCIM_PEER_HOME`` (default ``~/.cache/scim-conformance/``). The mock runs as a real process
+through its console entry point, exactly as a user starts it. Every check must pass except the named
 false positives below; each of those must still fail, so that a stale entry is noticed.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.peers.conftest import peer_python
 
 pytestmark = pytest.mark.peer
 
@@ -39,36 +39,10 @@ KNOWN_FALSE_POSITIVES: dict[str, str] = {
 }
 
 
-def _venv_dir() -> Path:
-    override = os.environ.get("SCIM_PEER_VENV")
-    if override:
-        return Path(override)
-    tag = "-".join(
-        r.replace("[", "_").replace("]", "").replace("==", "") for r in PEER_REQUIREMENTS
-    )
-    return Path.home() / ".cache" / "scim-conformance" / f"peer-{tag}"
-
-
 @pytest.fixture(scope="session")
-def peer_python() -> Path:
-    """A Python interpreter with scim2-tester installed (creates the venv on first use)."""
-    directory = _venv_dir()
-    python = directory / "bin" / "python"
-    marker = directory / ".installed"
-    if not marker.exists():
-        venv.EnvBuilder(with_pip=True, clear=True).create(directory)
-        install = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", *PEER_REQUIREMENTS],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        if install.returncode != 0:
-            pytest.fail(
-                f"could not install the peer {PEER_REQUIREMENTS}:\n{install.stderr[-2000:]}"
-            )
-        marker.write_text("\n".join(PEER_REQUIREMENTS) + "\n")
-    return python
+def tester_python() -> Path:
+    """A Python interpreter with scim2-tester installed (created on first use)."""
+    return peer_python("scim2-tester", PEER_REQUIREMENTS)
 
 
 @pytest.fixture
@@ -96,12 +70,13 @@ def mock_url() -> Iterator[str]:
 
 
 def test_scim2_tester_finds_no_violation_in_the_mock(
-    peer_python: Path, mock_url: str, tmp_path: Path
+    tester_python: Path, mock_url: str, tmp_path: Path
 ) -> None:
     """Every scim2-tester check passes, except the documented false positives."""
     report = tmp_path / "scim2-tester.json"
     run = subprocess.run(
-        [str(peer_python), str(RUNNER), "--url", mock_url, "--token", TOKEN, "--json", str(report)],
+        [str(tester_python), str(RUNNER), "--url", mock_url, "--token", TOKEN,
+         "--json", str(report)],  # fmt: skip
         capture_output=True,
         text=True,
         timeout=300,

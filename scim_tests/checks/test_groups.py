@@ -1,0 +1,397 @@
+"""Groups and their members (RFC 7643 §4.2, §4.1.2; RFC 7644 §3.3, §3.5.1, §3.5.2, §3.6).
+
+A group's ``members[].value`` holds member ids; memberships change only through the Group
+(``User.groups`` is readOnly and, when a server returns it, follows the Group). The helpers at
+the top are shared with the joiner/mover/leaver modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from scim_tests.asserts import (
+    assert_scim_error,
+    assert_status,
+    assert_valid,
+    check,
+    json_object,
+)
+from scim_tests.client import ScimClient, ScimResponse
+from scim_tests.fixtures import create
+from scim_tests.markers import requirement
+
+PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+Payload = Callable[..., dict[str, Any]]
+
+# -- helpers shared by the group and lifecycle checks ---------------------------------------
+
+
+def attribute(resource: dict[str, Any], name: str) -> Any:
+    """The value of ``name`` in ``resource`` (attribute names are case-insensitive)."""
+    for key, value in resource.items():
+        if key.lower() == name.lower():
+            return value
+    return None
+
+
+def member_ids(group: dict[str, Any]) -> list[str]:
+    """``members[].value`` of a group (absent members means none)."""
+    members = attribute(group, "members") or []
+    return [str(attribute(m, "value")) for m in members if isinstance(m, dict)]
+
+
+def user_group_ids(user: dict[str, Any]) -> list[str]:
+    """``groups[].value`` of a user (absent means none, or not supported)."""
+    groups = attribute(user, "groups") or []
+    return [str(attribute(g, "value")) for g in groups if isinstance(g, dict)]
+
+
+def read(
+    client: ScimClient, path: str, kind: str, requirement: str | None = None
+) -> tuple[dict[str, Any], ScimResponse]:
+    """GET ``path`` (200), validate the resource; the body and the response."""
+    __tracebackhide__ = True
+    response = client.get(path)
+    assert_status(response, 200, requirement=requirement)
+    body = json_object(response, requirement=requirement)
+    assert_valid(body, kind, response=response, requirement=requirement)
+    return body, response
+
+
+def fetch(
+    client: ScimClient, path: str, kind: str, requirement: str | None = None
+) -> dict[str, Any]:
+    """GET ``path`` (200) and validate the resource."""
+    __tracebackhide__ = True
+    return read(client, path, kind, requirement)[0]
+
+
+def patch_ops(
+    client: ScimClient, path: str, kind: str, *operations: dict[str, Any], requirement: str
+) -> dict[str, Any]:
+    """PATCH (200 with the resource or 204, P-3.5.2-16), then the resource as a GET shows it."""
+    __tracebackhide__ = True
+    response = client.patch(path, {"schemas": [PATCH_OP], "Operations": list(operations)})
+    assert_status(response, 200, 204, requirement=requirement)
+    if response.status_code == 200:
+        assert_valid(json_object(response), kind, response=response, requirement=requirement)
+    return fetch(client, path, kind, requirement=requirement)
+
+
+def put_resource(
+    client: ScimClient, path: str, kind: str, body: dict[str, Any], requirement: str
+) -> dict[str, Any]:
+    """PUT ``body`` (200 with the resource), then the resource as a GET shows it."""
+    __tracebackhide__ = True
+    response = client.put(path, body)
+    assert_status(response, 200, requirement=requirement)
+    assert_valid(json_object(response), kind, response=response, requirement=requirement)
+    return fetch(client, path, kind, requirement=requirement)
+
+
+def replacement(resource: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A PUT body from a representation: readOnly meta/groups dropped, ``changes`` applied."""
+    body = {k: v for k, v in resource.items() if k.lower() not in ("meta", "groups")}
+    for name, value in changes.items():
+        body = {k: v for k, v in body.items() if k.lower() != name.lower()}
+        body[name] = value
+    return body
+
+
+def new_group_of(
+    client: ScimClient, group_payload: Payload, *users: dict[str, Any]
+) -> dict[str, Any]:
+    """Create a group whose members are ``users``."""
+    members = [{"value": u["id"]} for u in users]
+    return create(client, "/Groups", group_payload(members=members) if members else group_payload())
+
+
+def new_users(client: ScimClient, user_payload: Payload, count: int) -> list[dict[str, Any]]:
+    """Create ``count`` users."""
+    return [create(client, "/Users", user_payload()) for _ in range(count)]
+
+
+def check_members(
+    client: ScimClient, group_id: str, expected: set[str], title: str, requirement: str
+) -> dict[str, Any]:
+    """GET the group; its member ids are exactly ``expected``."""
+    __tracebackhide__ = True
+    group, response = read(client, f"/Groups/{group_id}", "Group")
+    found = member_ids(group)
+    check(set(found) == expected and len(found) == len(set(found)), title,
+          expected=f"members {sorted(expected)}", received=f"members {found}",
+          response=response, requirement=requirement)  # fmt: skip
+    return group
+
+
+def reports_groups(client: ScimClient, user_id: str, group_id: str) -> bool:
+    """Whether the server maintains User.groups: the member's groups lists ``group_id``.
+
+    A server that never returns ``groups`` (or returns it empty) does not expose the
+    attribute, and C-4.1.2-04 then does not apply. One that lists other groups but not this
+    one fails C-4.1.2-04.
+    """
+    __tracebackhide__ = True
+    user, response = read(client, f"/Users/{user_id}", "User")
+    found = user_group_ids(user)
+    if not found:
+        return False
+    check(group_id in found, "User.groups does not list a group the user is a member of",
+          expected=f"groups[].value contains {group_id}", received=f"groups {found}",
+          response=response, requirement="C-4.1.2-04")  # fmt: skip
+    return True
+
+
+def check_groups_omit(client: ScimClient, user_id: str, group_id: str) -> None:
+    """The user's ``groups`` no longer lists ``group_id`` (C-4.1.2-04)."""
+    __tracebackhide__ = True
+    user, response = read(client, f"/Users/{user_id}", "User")
+    found = user_group_ids(user)
+    check(group_id not in found,
+          f"User.groups of {user_id} still lists group {group_id} after the membership ended",
+          expected=f"no groups[].value {group_id}", received=f"groups {found}",
+          response=response, requirement="C-4.1.2-04")  # fmt: skip
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+
+@requirement("C-4.2-03", "C-2.3.7-03")
+def test_group_created_with_members_lists_member_ids(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """A group created with members answers 201 and shows each member's id in members[].value,
+    both in the 201 body and on a later GET; a member $ref, when given, leads to that user
+    (C-4.2-03, C-2.3.7-03)."""
+    alice, bob = new_users(scim_client, user_payload, 2)
+    body = group_payload(members=[{"value": alice["id"]}, {"value": bob["id"]}])
+    response = scim_client.post("/Groups", body)
+    assert_status(response, 201, requirement="C-4.2-03")
+    created = json_object(response)
+    assert_valid(created, "Group", response=response, requirement="C-4.2-03")
+    expected = {alice["id"], bob["id"]}
+    check(set(member_ids(created)) == expected, "The created group's members[].value are not the "
+          "member ids", expected=f"members {sorted(expected)}", received=member_ids(created),
+          response=response, requirement="C-4.2-03")  # fmt: skip
+    group = check_members(
+        scim_client,
+        created["id"],
+        expected,
+        "GET shows other members than the group was created with",
+        "C-4.2-03",
+    )
+    for entry in attribute(group, "members") or []:
+        ref = attribute(entry, "$ref")
+        if isinstance(ref, str) and ref.startswith(("http://", "https://")):
+            target = scim_client.get(ref)
+            assert_status(target, 200, requirement="C-2.3.7-03")
+            check(json_object(target).get("id") == attribute(entry, "value"),
+                  "A member $ref leads to another resource than its value names",
+                  expected=attribute(entry, "value"), received=json_object(target).get("id"),
+                  response=target, requirement="C-4.2-03")  # fmt: skip
+
+
+@requirement("C-4.2-01")
+def test_group_without_display_name_is_refused(
+    scim_client: ScimClient, group_payload: Payload
+) -> None:
+    """displayName is required on a Group (errata 5368): a create without it is a 400 (C-4.2-01)."""
+    body = {k: v for k, v in group_payload().items() if k != "displayName"}
+    assert_scim_error(scim_client.post("/Groups", body), 400, requirement="C-4.2-01")
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("P-3.5.2.2-04", "C-4.1.2-04")
+def test_remove_member_by_value_filter_keeps_the_other_members(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """remove with path members[value eq "<id>"] drops only that member; the other stays, and the
+    removed user's groups (when the server returns it) no longer lists the group
+    (P-3.5.2.2-04, C-4.1.2-04)."""
+    alice, bob = new_users(scim_client, user_payload, 2)
+    group = new_group_of(scim_client, group_payload, alice, bob)
+    tracked = reports_groups(scim_client, alice["id"], group["id"])
+    patch_ops(scim_client, f"/Groups/{group['id']}", "Group",
+              {"op": "remove", "path": f'members[value eq "{alice["id"]}"]'},
+              requirement="P-3.5.2.2-04")  # fmt: skip
+    check_members(
+        scim_client,
+        group["id"],
+        {bob["id"]},
+        "remove members[value eq ...] did not remove exactly that member",
+        "P-3.5.2.2-04",
+    )
+    if tracked:
+        check_groups_omit(scim_client, alice["id"], group["id"])
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("P-3.5.2.2-03")
+def test_remove_members_without_filter_removes_every_member(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """remove with path members and no filter empties the group (P-3.5.2.2-03)."""
+    group = new_group_of(scim_client, group_payload, *new_users(scim_client, user_payload, 2))
+    patch_ops(scim_client, f"/Groups/{group['id']}", "Group",
+              {"op": "remove", "path": "members"}, requirement="P-3.5.2.2-03")  # fmt: skip
+    check_members(
+        scim_client, group["id"], set(), "remove members left members behind", "P-3.5.2.2-03"
+    )
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("P-3.5.2.2-07")
+def test_removing_a_non_member_changes_nothing(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """Removing a user who is not a member succeeds without effect; 400 noTarget is tolerated
+    because the RFC's example and its noTarget definition disagree (P-3.5.2.2-07)."""
+    alice, outsider = new_users(scim_client, user_payload, 2)
+    group = new_group_of(scim_client, group_payload, alice)
+    response = scim_client.patch(f"/Groups/{group['id']}", {"schemas": [PATCH_OP], "Operations": [
+        {"op": "remove", "path": f'members[value eq "{outsider["id"]}"]'}]})  # fmt: skip
+    if response.status_code == 400:
+        assert_scim_error(response, 400, "noTarget", requirement="P-3.5.2.2-07")
+    else:
+        assert_status(response, 200, 204, requirement="P-3.5.2.2-07")
+    check_members(
+        scim_client,
+        group["id"],
+        {alice["id"]},
+        "Removing a non-member changed the group's members",
+        "P-3.5.2.2-07",
+    )
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("P-3.5.2.3-03")
+def test_replace_members_swaps_the_whole_set(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """replace with path members and a list sets exactly that list (P-3.5.2.3-03)."""
+    alice, bob, carol = new_users(scim_client, user_payload, 3)
+    group = new_group_of(scim_client, group_payload, alice, bob)
+    patch_ops(scim_client, f"/Groups/{group['id']}", "Group",
+              {"op": "replace", "path": "members", "value": [{"value": carol["id"]}]},
+              requirement="P-3.5.2.3-03")  # fmt: skip
+    check_members(
+        scim_client,
+        group["id"],
+        {carol["id"]},
+        "replace members did not replace the whole set",
+        "P-3.5.2.3-03",
+    )
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("P-3.5.2.3-04", "C-4.1.2-04")
+def test_replace_members_with_empty_list_removes_every_membership(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """replace members with [] leaves the group without members, and the former members' groups
+    (when returned) no longer list it (P-3.5.2.3-04, C-4.1.2-04)."""
+    alice, bob = new_users(scim_client, user_payload, 2)
+    group = new_group_of(scim_client, group_payload, alice, bob)
+    tracked = reports_groups(scim_client, alice["id"], group["id"])
+    patch_ops(scim_client, f"/Groups/{group['id']}", "Group",
+              {"op": "replace", "path": "members", "value": []},
+              requirement="P-3.5.2.3-04")  # fmt: skip
+    check_members(
+        scim_client,
+        group["id"],
+        set(),
+        "replace members with [] left members behind",
+        "P-3.5.2.3-04",
+    )
+    if tracked:
+        check_groups_omit(scim_client, alice["id"], group["id"])
+        check_groups_omit(scim_client, bob["id"], group["id"])
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("C-4.1.2-05", "P-3.5.2-08")
+def test_user_groups_cannot_be_patched(
+    scim_client: ScimClient, new_user: dict[str, Any], new_group: dict[str, Any]
+) -> None:
+    """User.groups is readOnly: PATCH add on it is refused with 400 mutability and the group
+    gains no member (C-4.1.2-05, P-3.5.2-08)."""
+    response = scim_client.patch(f"/Users/{new_user['id']}", {"schemas": [PATCH_OP], "Operations": [
+        {"op": "add", "path": "groups", "value": [{"value": new_group["id"]}]}]})  # fmt: skip
+    assert_scim_error(response, 400, "mutability", requirement="C-4.1.2-05")
+    check_members(
+        scim_client,
+        new_group["id"],
+        set(),
+        "A PATCH of User.groups changed the group's members",
+        "C-4.1.2-05",
+    )
+
+
+@requirement("C-4.1.2-05", "P-3.5.1-06")
+def test_user_groups_in_put_does_not_change_membership(
+    scim_client: ScimClient, new_user: dict[str, Any], new_group: dict[str, Any]
+) -> None:
+    """groups sent in a PUT of a User never creates a membership: memberships change only
+    through the Group (C-4.1.2-05; readOnly values in a PUT are ignored, P-3.5.1-06)."""
+    body = replacement(new_user, groups=[{"value": new_group["id"]}])
+    response = scim_client.put(f"/Users/{new_user['id']}", body)
+    if response.status_code == 400:  # refusing is not what P-3.5.1-06 asks, but keeps groups safe
+        assert_scim_error(response, 400, requirement="C-4.1.2-05")
+    else:
+        assert_status(response, 200, requirement="P-3.5.1-06")
+    check_members(
+        scim_client,
+        new_group["id"],
+        set(),
+        "groups in a User PUT made the user a member",
+        "C-4.1.2-05",
+    )
+    user, got = read(scim_client, f"/Users/{new_user['id']}", "User")
+    check(new_group["id"] not in user_group_ids(user), "User.groups lists a group set through "
+          "the User", expected="no such groups entry", received=user_group_ids(user), response=got,
+          requirement="C-4.1.2-05")  # fmt: skip
+
+
+@requirement("P-3.6-06", "P-3.6-05", "C-4.1.2-04")
+def test_deleting_a_group_keeps_its_member_users(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """Deleting a group (204) leaves its member users in place, and their groups (when returned)
+    no longer list it (P-3.6-06, P-3.6-05, C-4.1.2-04)."""
+    alice, bob = new_users(scim_client, user_payload, 2)
+    group = new_group_of(scim_client, group_payload, alice, bob)
+    tracked = reports_groups(scim_client, alice["id"], group["id"])
+    assert_status(scim_client.delete(f"/Groups/{group['id']}"), 204, requirement="P-3.6-05")
+    for user in (alice, bob):
+        response = scim_client.get(f"/Users/{user['id']}")
+        assert_status(
+            response,
+            200,
+            requirement="P-3.6-06",
+            title=f"Member user {user['id']} is gone after its group was deleted",
+        )
+        assert_valid(json_object(response), "User", response=response, requirement="P-3.6-06")
+        if tracked:
+            check_groups_omit(scim_client, user["id"], group["id"])
+
+
+@pytest.mark.scim_feature("patch")
+@requirement("P-3.5.2.2-04", "P-3.6-06")
+def test_removing_the_last_member_leaves_an_empty_group(
+    scim_client: ScimClient, new_user: dict[str, Any], group_payload: Payload
+) -> None:
+    """Removing the only member by filter leaves the group in place with members unassigned
+    (or empty); the group itself is not deleted (P-3.5.2.2-04, P-3.6-06)."""
+    group = new_group_of(scim_client, group_payload, new_user)
+    response = scim_client.patch(f"/Groups/{group['id']}", {"schemas": [PATCH_OP], "Operations": [
+        {"op": "remove", "path": f'members[value eq "{new_user["id"]}"]'}]})  # fmt: skip
+    assert_status(response, 200, 204, requirement="P-3.5.2.2-04")
+    after = scim_client.get(f"/Groups/{group['id']}")
+    assert_status(after, 200, requirement="P-3.6-06",
+                  title="The group is gone after its last member was removed")  # fmt: skip
+    check_members(scim_client, group["id"], set(),
+                  "The removed last member is still listed", "P-3.5.2.2-04")  # fmt: skip

@@ -1,0 +1,374 @@
+"""The results of a conformance run: collected by a pytest plugin object, rendered as text and JSON.
+
+:class:`RunRecorder` is handed to ``pytest.main(plugins=[...])`` by ``scim-conformance``. It
+reads only what pytest reports carry (outcome, duration, the ``scim_requirement`` user
+properties, report sections), so it works the same under pytest-xdist, where checks run in
+worker processes. Requirement levels come from the catalog: a check's grade is the strongest
+level it cites (MUST over SHOULD over MAY).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import platform
+import warnings
+from collections.abc import Generator, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from scim_tests.catalog import Coverage, catalog, coverage
+from scim_tests.failures import DeprovisioningWarning
+
+GRADES = ("MUST", "SHOULD", "MAY", "uncited")
+FAILED = ("failed", "error")
+COVERAGE_TITLE = "Catalog coverage (testable MUST-class rows cited by checks)"
+PARTIAL_TITLE = "  including partially testable rows (testable=yes or partial)"
+
+
+@dataclass(frozen=True)
+class Cited:
+    """One requirement a check cites, with its catalog level and section."""
+
+    id: str
+    level: str
+    section: str
+    grade: str
+
+
+@dataclass
+class CheckResult:
+    """The verdict on one check (one collected test item)."""
+
+    nodeid: str
+    path: str = ""  # the module's file, from the report's location (nodeids can lose it)
+    outcome: str = "passed"  # passed, failed, error (set-up/teardown), skipped
+    duration: float = 0.0
+    requirements: tuple[Cited, ...] = ()
+    failure: str = ""
+    exchanges: str = ""
+    reason: str = ""
+
+    @property
+    def name(self) -> str:
+        """The test name with its parameter id."""
+        return self.nodeid.split("::")[-1]
+
+    @property
+    def module(self) -> str:
+        """The check module's file name (``test_delete.py``)."""
+        path = self.path or self.nodeid.split("::")[0]
+        return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+    @property
+    def label(self) -> str:
+        """``test_delete.py::test_name[param]``, however pytest chose to root the nodeid."""
+        return f"{self.module}::{self.nodeid.split('::', 1)[-1]}"
+
+    @property
+    def area(self) -> str:
+        """The spec area: the check module's name without ``test_`` (``delete``, ``create``)."""
+        return self.module.removesuffix(".py").removeprefix("test_")
+
+    @property
+    def grade(self) -> str:
+        """The strongest level the check cites, or ``uncited``."""
+        grades = {r.grade for r in self.requirements}
+        return next((g for g in GRADES if g in grades), "uncited")
+
+    @property
+    def failed(self) -> bool:
+        """Whether the check failed (in its body, its set-up or its teardown)."""
+        return self.outcome in FAILED
+
+
+@dataclass
+class Tally:
+    """passed / failed / skipped counts."""
+
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+
+    def add(self, result: CheckResult) -> None:
+        """Count one check."""
+        if result.failed:
+            self.failed += 1
+        elif result.outcome == "skipped":
+            self.skipped += 1
+        else:
+            self.passed += 1
+
+    def as_dict(self) -> dict[str, int]:
+        """The counts as a JSON object."""
+        return {"passed": self.passed, "failed": self.failed, "skipped": self.skipped}
+
+
+def cited(ids: Iterable[str]) -> tuple[Cited, ...]:
+    """Catalog rows for requirement ids (unknown ids keep level and section ``?``)."""
+    rows = catalog()
+    result = []
+    for requirement_id in ids:
+        row = rows.get(requirement_id)
+        if row is None:
+            result.append(Cited(requirement_id, "?", "?", "uncited"))
+        else:
+            result.append(Cited(row.id, row.level, row.section, row.grade))
+    return tuple(result)
+
+
+def _requirement_ids(report: pytest.TestReport) -> list[str]:
+    ids = []
+    for name, value in report.user_properties:
+        if name == "scim_requirement" and isinstance(value, str):
+            ids.append(value.split(" ", 1)[0])
+    return list(dict.fromkeys(ids))
+
+
+def failure_text(report: pytest.TestReport) -> str:
+    """The failure as rendered by the check (a ConformanceFailure's text), without the type."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if not isinstance(message, str):
+        return str(report.longrepr)
+    head, sep, rest = message.partition(": ")
+    if sep and head.rsplit(".", 1)[-1] == "ConformanceFailure":
+        return rest
+    return message
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@dataclass(eq=False)  # hashable by identity: pluggy keeps plugin objects in sets
+class RunRecorder:
+    """A pytest plugin object that records every check's verdict and the report header."""
+
+    target: str = ""
+    run_id: str = ""
+    header: list[str] = field(default_factory=list)
+    started: str = ""
+    finished: str = ""
+    exit_status: int | None = None
+    results: dict[str, CheckResult] = field(default_factory=dict)
+    collection_errors: list[str] = field(default_factory=list)
+    suite_ids: set[str] | None = None
+    findings: list[str] = field(default_factory=list)
+
+    def pytest_warning_recorded(
+        self, warning_message: warnings.WarningMessage, when: str, nodeid: str, location: Any
+    ) -> None:
+        """Keep DeprovisioningWarnings: gaps the RFC allows but identity teams care about."""
+        if issubclass(warning_message.category, DeprovisioningWarning):
+            self.findings.append(f"{nodeid.split('::')[-1]}: {warning_message.message}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_header(self, config: pytest.Config) -> Generator[None, Any, Any]:
+        """Keep the scim lines the plugin contributes to the header."""
+        lines = yield
+        for item in lines:
+            for line in [item] if isinstance(item, str) else item:
+                if line.startswith("scim:") and line not in self.header:
+                    self.header.append(line)
+        return lines
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Note the start time."""
+        self.started = _now()
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A module that cannot be collected is a broken run, not a passing one."""
+        if report.failed:
+            self.collection_errors.append(report.nodeid or "(session)")
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold the set-up, call and teardown reports of a check into one verdict."""
+        result = self.results.setdefault(
+            report.nodeid, CheckResult(report.nodeid, path=str(report.location[0]))
+        )
+        result.duration += report.duration
+        if not result.requirements:
+            result.requirements = cited(_requirement_ids(report))
+        if report.failed:
+            result.outcome = "failed" if report.when == "call" else "error"
+            text = failure_text(report)
+            result.failure = f"{result.failure}\n\n{text}".strip() if result.failure else text
+            result.exchanges += "\n\n".join(
+                content for title, content in report.sections if title.startswith("SCIM exchanges")
+            )
+        elif report.skipped and not result.failed:
+            result.outcome = "skipped"
+            crash = report.longrepr
+            if isinstance(crash, tuple) and len(crash) == 3:
+                result.reason = str(crash[2]).removeprefix("Skipped: ")
+            if hasattr(report, "wasxfail"):
+                result.reason = f"xfail: {report.wasxfail}"
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Note the end time and the target; ask the plugin for the header if none was shown."""
+        from scim_tests import plugin
+
+        self.finished = _now()
+        self.exit_status = int(exitstatus)
+        target = session.config.stash.get(plugin.TARGET_KEY, None)
+        if target is not None:
+            self.target = target.url + (" (bundled mock)" if target.is_mock else "")
+            self.run_id = self.run_id or target.settings.run_id
+        if not self.header:
+            self.header = list(plugin.pytest_report_header(session.config) or [])
+
+    # -- summaries -----------------------------------------------------------------------
+
+    @property
+    def checks(self) -> list[CheckResult]:
+        """Every check that ran, in run order."""
+        return list(self.results.values())
+
+    @property
+    def failed(self) -> list[CheckResult]:
+        """The checks that failed."""
+        return [r for r in self.checks if r.failed]
+
+    def tally(self, by: str) -> dict[str, Tally]:
+        """Counts per ``area`` or per ``grade``."""
+        tallies: dict[str, Tally] = {g: Tally() for g in GRADES} if by == "grade" else {}
+        for result in self.checks:
+            tallies.setdefault(getattr(result, by), Tally()).add(result)
+        if by == "grade" and not any(r.grade == "uncited" for r in self.checks):
+            del tallies["uncited"]
+        return tallies
+
+    def total(self) -> Tally:
+        """Counts over every check."""
+        tally = Tally()
+        for result in self.checks:
+            tally.add(result)
+        return tally
+
+    def coverage(self) -> tuple[Coverage, Coverage] | None:
+        """Catalog coverage of the whole suite's citations (None when it could not be collected)."""
+        if self.suite_ids is None:
+            return None
+        return coverage(self.suite_ids), coverage(self.suite_ids, ("yes", "partial"))
+
+    # -- renderings ----------------------------------------------------------------------
+
+    def summary_text(self) -> str:
+        """The console summary printed after pytest's own output."""
+        lines = ["", f"SCIM conformance summary: target {self.target or '?'}, run id {self.run_id}"]
+        for title, tallies in (("area", self.tally("area")), ("level", self.tally("grade"))):
+            lines.append(f"  {'by ' + title:<22}{'passed':>8}{'failed':>8}{'skipped':>9}")
+            for name, tally in tallies.items():
+                lines.append(f"  {name:<22}{tally.passed:>8}{tally.failed:>8}{tally.skipped:>9}")
+        total = self.total()
+        lines.append(f"  {'total':<22}{total.passed:>8}{total.failed:>8}{total.skipped:>9}")
+        figures = self.coverage()
+        if figures is None:
+            lines.append(f"{COVERAGE_TITLE}: unavailable (the suite could not be collected)")
+        else:
+            lines += [f"{COVERAGE_TITLE}: {figures[0]}", f"{PARTIAL_TITLE}: {figures[1]}"]
+        if self.failed:
+            lines.append(f"Failed checks ({len(self.failed)}):")
+            for result in self.failed:
+                ids = ", ".join(f"{r.id} {r.level}" for r in result.requirements) or "uncited"
+                headline = result.failure.splitlines()[0] if result.failure else result.outcome
+                lines += [f"  {result.label}  [{ids}]", f"      {headline}"]
+        if self.findings:
+            lines.append(
+                f"Deprovisioning findings ({len(self.findings)}; allowed by the RFC, not failures; "
+                "-W error::scim_tests.DeprovisioningWarning makes them fail):"
+            )
+            lines += [f"  {finding}" for finding in self.findings]
+        if self.collection_errors:
+            lines.append("Could not collect: " + ", ".join(self.collection_errors))
+        counts = f"{total.failed} of {len(self.checks)} checks failed"
+        if self.failed:
+            lines.append(f"Result: FAILED ({counts})")
+        elif self.exit_status or self.collection_errors:
+            lines.append(f"Result: ERROR (pytest exit status {self.exit_status}; {counts})")
+        else:
+            lines.append(f"Result: PASSED ({counts})")
+        return "\n".join(lines)
+
+    def versions(self) -> dict[str, str]:
+        """The versions that decide a run's behaviour."""
+        from scim_tests import __version__
+
+        return {
+            "scim_tests": __version__,
+            "pytest": pytest.__version__,
+            "python": platform.python_version(),
+            "platform": platform.platform(terse=True),
+        }
+
+    def as_json(self) -> dict[str, Any]:
+        """The whole run as a JSON document (``--json FILE``)."""
+        figures = self.coverage()
+
+        def cover(value: Coverage) -> dict[str, Any]:
+            return {
+                "cited": value.cited,
+                "total": value.total,
+                "percent": round(value.percent, 1),
+                "missing": list(value.missing),
+            }
+
+        return {
+            "run_id": self.run_id,
+            "target": self.target,
+            "header": self.header,
+            "versions": self.versions(),
+            "started": self.started,
+            "finished": self.finished,
+            "pytest_exit_status": self.exit_status,
+            "collection_errors": self.collection_errors,
+            "findings": list(self.findings),
+            "checks": [
+                {
+                    "nodeid": r.nodeid,
+                    "check": r.label,
+                    "area": r.area,
+                    "outcome": r.outcome,
+                    "duration": round(r.duration, 4),
+                    "requirements": [
+                        {"id": c.id, "level": c.level, "section": c.section}
+                        for c in r.requirements
+                    ],
+                    "failure": r.failure or None,
+                    "reason": r.reason or None,
+                }
+                for r in self.checks
+            ],
+            "summary": {
+                "total": self.total().as_dict(),
+                "by_area": {k: v.as_dict() for k, v in self.tally("area").items()},
+                "by_level": {k: v.as_dict() for k, v in self.tally("grade").items()},
+            },
+            "coverage": None
+            if figures is None
+            else {"must": cover(figures[0]), "must_incl_partial": cover(figures[1])},
+        }
+
+    def write_json(self, path: str) -> None:
+        """Write :meth:`as_json` to ``path``."""
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(self.as_json(), handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+
+
+class CitationCollector:
+    """A plugin object for a ``--collect-only`` run: every requirement id the suite cites."""
+
+    def __init__(self) -> None:
+        self.ids: set[str] = set()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Read the marks of every collected check."""
+        for item in items:
+            for mark in item.iter_markers("scim_requirement"):
+                if isinstance(mark.kwargs.get("id"), str):
+                    self.ids.add(mark.kwargs["id"])

@@ -1,0 +1,160 @@
+"""``scim-conformance``: summary, exit status and the JSON/HTML/JUnit reports.
+
+The command runs pytest in its own process here (``python -m scim_tests.cli``), as a user's CI
+would, from an empty directory so no project configuration leaks in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from scim_tests.cli import build_parser, pytest_args
+
+Run = tuple[subprocess.CompletedProcess[str], Path]
+
+DOC_KEYS = {"run_id", "target", "header", "versions", "started", "finished", "checks", "summary",
+            "coverage", "pytest_exit_status"}  # fmt: skip
+CHECK_KEYS = {"nodeid", "check", "area", "outcome", "duration", "requirements", "failure", "reason"}
+COVERAGE_LINE = re.compile(
+    r"^Catalog coverage \(testable MUST-class rows cited by checks\): \d+/\d+ \(\d+\.\d%\)$",
+    re.MULTILINE,
+)
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``scim-conformance *args`` in ``cwd``."""
+    return subprocess.run(
+        [sys.executable, "-m", "scim_tests.cli", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def passing(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """One passing run against the mock with every report file."""
+    out = tmp_path_factory.mktemp("cli")
+    result = run_cli(
+        out, "--mock", "-k", "delete", "--json", "run.json", "--html", "run.html",
+        "--junitxml", "junit.xml",
+    )  # fmt: skip
+    return result, out
+
+
+def test_console_script_is_registered() -> None:
+    """``pip install`` puts ``scim-conformance`` on PATH."""
+    (script,) = entry_points(group="console_scripts", name="scim-conformance")
+    assert script.value == "scim_tests.cli:main"
+
+
+def test_passing_run_exits_0_and_prints_the_summary(passing: Run) -> None:
+    """Exit 0, per-area and per-level counts, coverage figures, the verdict."""
+    result, _ = passing
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert "SCIM conformance summary: target http://127.0.0.1:" in out
+    assert re.search(r"^  delete\s+3\s+0\s+0$", out, re.MULTILINE), out
+    assert re.search(r"^  MUST\s+\d+\s+0\s+\d+$", out, re.MULTILINE), out
+    assert COVERAGE_LINE.search(out), out
+    assert "including partially testable rows" in out
+    assert "Result: PASSED" in out and "Failed checks" not in out
+
+
+def test_json_report_has_the_documented_shape(passing: Run) -> None:
+    """Run id, target, header lines, times, per-check records, summary, coverage."""
+    _, out = passing
+    document = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert DOC_KEYS <= set(document)
+    assert re.fullmatch(r"[0-9a-f]{8}", document["run_id"])
+    assert any(f"run-id={document['run_id']}" in line for line in document["header"])
+    assert any(line.startswith("scim: patch=") for line in document["header"])
+    assert document["started"] <= document["finished"]
+    check = next(c for c in document["checks"] if c["check"].endswith("resource_is_gone"))
+    assert CHECK_KEYS <= set(check)
+    assert check["area"] == "delete" and check["outcome"] == "passed"
+    assert {"id": "P-3.6-02", "level": "MUST", "section": "3.6"} in check["requirements"]
+    assert document["summary"]["by_area"]["delete"] == {"passed": 3, "failed": 0, "skipped": 0}
+    assert set(document["summary"]["by_level"]) >= {"MUST", "SHOULD", "MAY"}
+    must = document["coverage"]["must"]
+    assert 0 < must["cited"] <= must["total"] and must["total"] == must["cited"] + len(
+        must["missing"]
+    )
+
+
+def test_html_report_is_self_contained(passing: Run) -> None:
+    """One file: inline CSS, no external assets; names every check with its requirements."""
+    _, out = passing
+    page = (out / "run.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and "<style>" in page
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
+    assert "<script" not in page and "<link" not in page
+    assert "test_delete_returns_204_and_resource_is_gone" in page
+    assert "P-3.6-02" in page and "Catalog coverage" in page
+
+
+def test_junit_report_carries_requirement_properties(passing: Run) -> None:
+    """--junitxml goes to pytest, and the plugin's properties are in it."""
+    _, out = passing
+    values = [
+        p.get("value")
+        for p in ET.parse(out / "junit.xml").iter("property")
+        if p.get("name") == "scim_requirement"
+    ]
+    assert "P-3.6-02 MUST" in values
+
+
+def test_failing_run_exits_1_and_lists_the_failed_check(tmp_path: Path) -> None:
+    """Arguments after -- reach pytest; the failed check is listed with its requirements."""
+    result = run_cli(
+        tmp_path, "--mock", "--html", "run.html", "--",
+        "--scim-mock-fault", "error-status-integer", "-k", "delete",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert re.search(
+        r"^  test_delete\.py::test_delete_returns_204_and_resource_is_gone"
+        r"  \[P-3\.6-05 MUST, P-3\.6-02 MUST\]\n      RFC 7644 §3\.12 \(REQUIRED\) P-3\.12-03: ",
+        result.stdout,
+        re.MULTILINE,
+    ), result.stdout
+    assert "Result: FAILED" in result.stdout
+    page = (tmp_path / "run.html").read_text(encoding="utf-8")
+    assert "The error body&#x27;s status is not a string" in page
+    assert "GET /scim/v2/Users/" in page  # the exchange transcript
+
+
+def test_no_checks_selected_is_an_error(tmp_path: Path) -> None:
+    """pytest's "no tests collected" (5) is not a pass."""
+    result = run_cli(tmp_path, "--mock", "-k", "no_check_is_called_like_this")
+    assert result.returncode == 5
+    assert "Result: ERROR (pytest exit status 5; 0 of 0 checks failed)" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["https://sp.example/scim/v2", "--mock"]], ids=["neither", "both"]
+)
+def test_target_is_required_exactly_once(tmp_path: Path, args: list[str]) -> None:
+    """Neither a URL nor --mock (or both): a usage error, exit 2."""
+    result = run_cli(tmp_path, *args)
+    assert result.returncode == 2
+    assert "give the provider's base URL or --mock" in result.stderr
+
+
+def test_options_map_to_pytest_arguments() -> None:
+    """Each option becomes its --scim-* / pytest twin; extras come last."""
+    options = build_parser().parse_args(
+        ["https://sp/scim/v2", "--token", "t", "--auth-header", "X-Key: v", "--timeout", "2.5",
+         "-m", "scim_requirement(level='MUST')", "-k", "patch", "--junitxml", "j.xml"]
+    )  # fmt: skip
+    args = pytest_args(options, ["-x"], "abcd1234")
+    assert args == [
+        "--pyargs", "scim_tests.checks", "--scim-url", "https://sp/scim/v2", "--scim-token", "t",
+        "--scim-auth-header", "X-Key: v", "--scim-timeout", "2.5", "--scim-run-id", "abcd1234",
+        "--junitxml", "j.xml", "-m", "scim_requirement(level='MUST')", "-k", "patch", "-x",
+    ]  # fmt: skip
