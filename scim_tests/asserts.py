@@ -181,6 +181,8 @@ def assert_scim_error(
             response=response,
             requirement=requirement,
         )
+    # Last, so that the specific findings above are reported first (P-3.12-01).
+    assert_valid(body, "Error", response=response, requirement="P-3.12-01")
     return body
 
 

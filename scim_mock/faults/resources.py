@@ -548,7 +548,7 @@ _DEFECTS: list[tuple[str, tuple[str, ...], str, Any, Any]] = [
     ("missing-required-accepted", ("C-4.1.1-01",),
      "POST /Users without userName is accepted (a name is generated).",
      None, _missing_required_accepted),
-    ("wrong-type-accepted", ("C-2.3-02", "P-3.12-07"),
+    ("wrong-type-accepted", ("P-3.12-22", "P-3.12-07"),
      'POST with active:"yes" is accepted and coerced.', None, _wrong_type_accepted),
     ("attribute-names-case-sensitive", ("C-2.1-01",),
      "POST ignores attribute names whose case differs from the schema.",
