@@ -87,6 +87,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", markers.FEATURE_HELP)
     settings = resolve_settings(config)
     config.stash[TARGET_KEY] = resolve_target(settings) if _is_runner(config) else None
+    if settings.url or settings.mock:
+        _hypothesis_profiles(config)
 
 
 def _is_runner(config: pytest.Config) -> bool:
@@ -97,6 +99,27 @@ def _is_runner(config: pytest.Config) -> bool:
         return True
     dist = config.getoption("dist", default="no")
     return dist in (None, "no") or not config.getoption("tx", default=None)
+
+
+def _hypothesis_profiles(config: pytest.Config) -> None:
+    """Profiles for the property-based checks; ``scim-ci`` unless --hypothesis-profile says.
+
+    Network latency makes Hypothesis' deadline meaningless, and a run must be reproducible
+    from its header, so examples are derandomized (seeded) and bounded.
+    """
+    from hypothesis import HealthCheck, settings
+
+    base = settings(
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+        database=None,
+    )
+    settings.register_profile("scim-ci", base, max_examples=25)
+    settings.register_profile("scim-quick", base, max_examples=8)
+    settings.register_profile("scim-thorough", base, max_examples=300)
+    if not config.getoption("hypothesis_profile", default=None):
+        settings.load_profile("scim-ci")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
