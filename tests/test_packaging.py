@@ -73,3 +73,25 @@ def test_data_dir_override_must_point_at_real_data(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode != 0
     assert "SCIM_TESTS_DATA" in out.stderr and "does not contain" in out.stderr
+
+
+def test_main_job_from_an_installed_wheel(wheel: Path, tmp_path: Path) -> None:
+    """The README's main job with a real (non-editable) install, run from this checkout.
+
+    A regular install lists the package's modules, so pytest tries to rewrite them and warns
+    if the command imported them first; our checkout turns warnings into errors.
+    """
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True)
+    install = subprocess.run(
+        [str(env_dir / "bin" / "pip"), "install", "-q", str(wheel)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert install.returncode == 0, install.stderr[-2000:]
+    run = subprocess.run(
+        [str(env_dir / "bin" / "scim-conformance"), "--mock", "-k", "delete"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert "Result: PASSED" in run.stdout
+    assert "Catalog coverage" in run.stdout

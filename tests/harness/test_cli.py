@@ -154,7 +154,9 @@ def test_options_map_to_pytest_arguments() -> None:
     )  # fmt: skip
     args = pytest_args(options, ["-x"], "abcd1234")
     assert args == [
-        "--pyargs", "scim_tests.checks", "--scim-url", "https://sp/scim/v2", "--scim-token", "t",
+        "--pyargs", "scim_tests.checks", "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        "--scim-url", "https://sp/scim/v2", "--scim-token", "t",
         "--scim-auth-header", "X-Key: v", "--scim-timeout", "2.5", "--scim-run-id", "abcd1234",
         "--junitxml", "j.xml", "-m", "scim_requirement(level='MUST')", "-k", "patch", "-x",
     ]  # fmt: skip
+
