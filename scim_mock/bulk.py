@@ -208,6 +208,21 @@ def _run(
     return result
 
 
+def _failed_location(
+    provider: ServiceProvider, op: _Operation, ids: dict[str, str], locate: Locate
+) -> str | None:
+    """RFC 7644 §3.7 (P-3.7-04): every result names its resource, except a failed POST."""
+    if op.method == "POST":
+        return None
+    try:
+        rt, resource_id = _target(
+            provider, "/".join(_substitute(p, ids) for p in op.path.split("/"))
+        )
+    except ScimError:
+        return None
+    return locate(rt, resource_id) if resource_id else None
+
+
 def process_bulk(
     body: Any, provider: ServiceProvider, locate: Locate, *, max_operations: int
 ) -> dict[str, Any]:
@@ -229,6 +244,9 @@ def process_bulk(
             failed: dict[str, Any] = {"method": op.method, "status": str(error.status)}
             if op.bulk_id is not None:
                 failed["bulkId"] = op.bulk_id
+            location = _failed_location(provider, op, ids, locate)
+            if location is not None:
+                failed["location"] = location
             failed["response"] = error.to_json()
             results[op.index] = failed
     return {

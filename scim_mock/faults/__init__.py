@@ -121,4 +121,13 @@ def _server_error(status: int) -> ScimError:
 
 
 # Defect modules register themselves on import; one module per spec area.
-from scim_mock.faults import core, lifecycle, protocol, resources  # noqa: E402,F401,I001
+from scim_mock.faults import (  # noqa: E402,F401,I001
+    core,
+    filters,
+    lifecycle,
+    listing,
+    patch,
+    protocol,
+    resources,
+    versioning,
+)

@@ -1,0 +1,318 @@
+"""Paging of query results (RFC 7644 §3.4.2, §3.4.2.4; RFC 7643 §5).
+
+A module-scoped population of users, tagged with the run prefix, is paged through with several
+``count`` values; with the filter feature the queries are restricted to that population
+(``userName sw "<prefix>-pg"``), without it the whole list is walked and the population must
+appear in it exactly once. When the provider sorts, pages are requested with
+``sortBy=userName`` so that the order the pages cut into is well defined (P-3.4.2.4-09).
+
+The helpers at the top (:class:`Population`, :func:`populate`, :func:`list_page`) are shared
+with the sorting, projection and search modules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from scim_tests.asserts import assert_status, assert_valid, check, json_object, resources_of
+from scim_tests.client import ScimClient, ScimResponse
+from scim_tests.fixtures import create, feature_supported
+from scim_tests.markers import requirement
+
+Payload = Callable[..., dict[str, Any]]
+Spc = dict[str, Any] | None
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+PAGING_SIZE = 5
+
+# -- helpers shared by the paging, sorting, projection and search checks --------------------
+
+
+@dataclass
+class Population:
+    """Users created once per module; ``tag`` starts every userName."""
+
+    tag: str
+    users: list[dict[str, Any]] = field(default_factory=list)
+    filtered: bool = True
+    sorted: bool = False
+
+    @property
+    def ids(self) -> list[str]:
+        """The users' ids in creation order."""
+        return [str(u["id"]) for u in self.users]
+
+    @property
+    def filter(self) -> str:
+        """The filter selecting exactly this population."""
+        return f'userName sw "{self.tag}"'
+
+    def params(self, **extra: Any) -> dict[str, str]:
+        """Query parameters restricted to the population when the provider filters."""
+        params = {"filter": self.filter} if self.filtered else {}
+        params.update({k: str(v) for k, v in extra.items()})
+        return params
+
+
+def populate(
+    client: ScimClient,
+    cache: list[dict[str, Any]],
+    bodies: Callable[[], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Create the users of ``bodies()`` once; ``cache`` (module-scoped) keeps them."""
+    __tracebackhide__ = True
+    if not cache:
+        for body in bodies():
+            cache.append(create(client, "/Users", body))
+    return cache
+
+
+def depopulate(client: ScimClient, cache: list[dict[str, Any]]) -> None:
+    """Delete a module's users (those the run still owns)."""
+    for user in cache:
+        if client.ownership.owns(str(user["id"])):
+            client.delete(f"/Users/{user['id']}")
+    cache.clear()
+
+
+def tagged(payload: Payload, tag: str, **overrides: Any) -> dict[str, Any]:
+    """A run-unique User body whose userName starts with ``tag``."""
+    body = payload(**overrides)
+    if "userName" not in overrides:
+        body["userName"] = f"{tag}-{body['userName']}"
+    return body
+
+
+def new_population(tag: str, users: list[dict[str, Any]], spc: Spc) -> Population:
+    """Describe ``users`` with the features the provider advertises."""
+    return Population(
+        tag,
+        users,
+        filtered=feature_supported(spc, "filter") is not False,
+        sorted=feature_supported(spc, "sort") is True,
+    )
+
+
+def list_body(
+    response: ScimResponse, kind: str = "User", requirement: str | tuple[str, ...] | None = None
+) -> dict[str, Any]:
+    """A 200 ListResponse whose resources are valid ``kind`` bodies.
+
+    ``Resources`` may be absent when the page is empty (count=0, past the end).
+    """
+    __tracebackhide__ = True
+    assert_status(response, 200, requirement=requirement)
+    body = json_object(response, requirement=requirement)
+    shown = body if "Resources" in body else {**body, "Resources": []}
+    assert_valid(shown, "ListResponse", response=response, requirement=requirement)
+    for resource in resources_of(body):
+        assert_valid(resource, kind, response=response, requirement=requirement)
+    return body
+
+
+def list_page(
+    client: ScimClient,
+    params: dict[str, str],
+    requirement: str | tuple[str, ...] | None = None,
+    endpoint: str = "/Users",
+) -> tuple[dict[str, Any], ScimResponse]:
+    """GET ``endpoint`` with ``params``: the ListResponse body and the response."""
+    __tracebackhide__ = True
+    response = client.get(endpoint, params=params)
+    return list_body(response, requirement=requirement), response
+
+
+def ids_of(body: dict[str, Any]) -> list[str]:
+    """The ids of a ListResponse's resources, in order."""
+    return [str(r.get("id")) for r in resources_of(body)]
+
+
+def max_results(spc: Spc) -> int | None:
+    """filter.maxResults from /ServiceProviderConfig, if advertised."""
+    value = ((spc or {}).get("filter") or {}).get("maxResults")
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+# -- the paging population --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def _paging_users(scim_discovery_client: ScimClient) -> Iterator[list[dict[str, Any]]]:
+    users: list[dict[str, Any]] = []
+    yield users
+    depopulate(scim_discovery_client, users)
+
+
+@pytest.fixture
+def paging(
+    _paging_users: list[dict[str, Any]],
+    scim_discovery_client: ScimClient,
+    user_payload: Payload,
+    scim_prefix: str,
+    service_provider_config: Spc,
+) -> Population:
+    """Five users whose userNames start with ``<prefix>-pg`` (created once per module)."""
+    tag = f"{scim_prefix}-pg"
+    users = populate(scim_discovery_client, _paging_users,
+                     lambda: [tagged(user_payload, tag) for _ in range(PAGING_SIZE)])  # fmt: skip
+    return new_population(tag, users, service_provider_config)
+
+
+def _ordered(population: Population, **params: Any) -> dict[str, str]:
+    if population.sorted:
+        params.setdefault("sortBy", "userName")
+    return population.params(**params)
+
+
+def _total(client: ScimClient, population: Population) -> int:
+    body, _ = list_page(client, population.params(count=1))
+    total = body.get("totalResults")
+    return total if isinstance(total, int) else 0
+
+
+# -- checks ---------------------------------------------------------------------------------
+
+
+@requirement("P-3.4.2.4-01", "P-3.4.2.4-05", "P-3.4.2.4-07", "P-3.4.2-06", "P-3.4.2-07",
+             "P-3.4.2-03", "P-3.4.2-04", "P-3.4.2-05")  # fmt: skip
+def test_walking_pages_returns_every_resource_once(
+    scim_client: ScimClient, paging: Population
+) -> None:
+    """Walking the pages (startIndex from 1, advancing by the page's length) with three page
+    sizes returns each user exactly once. Every page is a ListResponse with totalResults (the
+    full count, the same on every page), at most ``count`` resources, and startIndex and
+    itemsPerPage (the page's length) when it holds only part of the result (P-3.4.2.4-01,
+    P-3.4.2.4-05, P-3.4.2.4-07, P-3.4.2-06, P-3.4.2-07, P-3.4.2-03, P-3.4.2-04, P-3.4.2-05)."""
+    total = _total(scim_client, paging) if not paging.filtered else len(paging.users)
+    mine = set(paging.ids)
+    for count in sorted({max(1, math.ceil(total / k)) for k in (5, 3, 2)}):
+        seen: list[str] = []
+        start = 1
+        for _ in range(total + 2):
+            body, response = list_page(scim_client, _ordered(paging, startIndex=start, count=count),
+                                       requirement="P-3.4.2-03")  # fmt: skip
+            page = ids_of(body)
+            got = body.get("totalResults")
+            where = f"startIndex={start}&count={count}"
+            check(len(page) <= count, f"A page holds more than count resources ({where})",
+                  expected=f"at most {count}", received=len(page), response=response,
+                  requirement="P-3.4.2.4-05")  # fmt: skip
+            if paging.filtered:
+                check(got == total, f"totalResults is not the full match count ({where})",
+                      expected=total, received=got, response=response,
+                      requirement="P-3.4.2.4-07")  # fmt: skip
+            if isinstance(got, int) and got > len(page):
+                missing = [k for k in ("startIndex", "itemsPerPage") if k not in body]
+                check(not missing, f"A partial page leaves out {', '.join(missing)} ({where})",
+                      expected="startIndex and itemsPerPage", received=sorted(body),
+                      response=response, requirement=("P-3.4.2-06", "P-3.4.2-07"))  # fmt: skip
+            for key, wanted in (("startIndex", start), ("itemsPerPage", len(page))):
+                check(body.get(key, wanted) == wanted, f"{key} is wrong ({where})",
+                      expected=wanted, received=body.get(key), response=response,
+                      requirement="P-3.4.2.4-07")  # fmt: skip
+            if not page:
+                break
+            seen.extend(page)
+            start += len(page)
+            if isinstance(got, int) and start > got:
+                break
+        twice = sorted(i for i, n in Counter(seen).items() if n > 1)
+        missed = sorted(mine - set(seen))
+        extra = sorted(set(seen) - mine) if paging.filtered else []
+        check(not (twice or missed or extra), f"Paging with count={count} is not exact",
+              expected="every user of the population exactly once",
+              received=f"repeated {twice}, missing {missed}, unexpected {extra}",
+              response=response, requirement=("P-3.4.2.4-01", "P-3.4.2.4-07"))  # fmt: skip
+
+
+@requirement("P-3.4.2.4-01")
+def test_start_index_defaults_to_one(scim_client: ScimClient, paging: Population) -> None:
+    """Without startIndex the first page starts at the first result: it equals
+    startIndex=1 (P-3.4.2.4-01)."""
+    default, _ = list_page(scim_client, _ordered(paging, count=2))
+    first, response = list_page(scim_client, _ordered(paging, startIndex=1, count=2))
+    check(ids_of(default) == ids_of(first) and first.get("startIndex", 1) == 1,
+          "startIndex=1 is not the first page", expected=f"the default page {ids_of(default)}",
+          received=f"startIndex {first.get('startIndex')}: {ids_of(first)}", response=response,
+          requirement="P-3.4.2.4-01")  # fmt: skip
+
+
+@requirement("P-3.4.2.4-02")
+def test_start_index_below_one_is_one(scim_client: ScimClient, paging: Population) -> None:
+    """startIndex 0 or negative is taken as 1: the same page, not an error (P-3.4.2.4-02)."""
+    first, _ = list_page(scim_client, _ordered(paging, startIndex=1, count=2))
+    for start in (0, -4):
+        body, response = list_page(scim_client, _ordered(paging, startIndex=start, count=2),
+                                   requirement="P-3.4.2.4-02")  # fmt: skip
+        check(ids_of(body) == ids_of(first), f"startIndex={start} is not taken as 1",
+              expected=ids_of(first), received=ids_of(body), response=response,
+              requirement="P-3.4.2.4-02")  # fmt: skip
+
+
+@requirement("P-3.4.2.4-04", "P-3.4.2-04")
+def test_count_zero_returns_only_the_total(scim_client: ScimClient, paging: Population) -> None:
+    """count=0 returns no resources, only totalResults, the full match count (P-3.4.2.4-04,
+    P-3.4.2-04)."""
+    body, response = list_page(scim_client, paging.params(count=0), requirement="P-3.4.2.4-04")
+    total = body.get("totalResults")
+    wanted = len(paging.users)
+    check(not resources_of(body) and isinstance(total, int) and total >= wanted
+          and (total == wanted or not paging.filtered),
+          "count=0 does not answer with the total only",
+          expected=f"no Resources, totalResults {wanted}",
+          received=f"{len(resources_of(body))} resources, totalResults {total}",
+          response=response, requirement=("P-3.4.2.4-04", "P-3.4.2-04"))  # fmt: skip
+
+
+@requirement("P-3.4.2.4-03")
+def test_negative_count_is_taken_as_zero(scim_client: ScimClient, paging: Population) -> None:
+    """A negative count is treated as 0: 200, no resources, the full totalResults
+    (P-3.4.2.4-03)."""
+    body, response = list_page(scim_client, paging.params(count=-3), requirement="P-3.4.2.4-03")
+    total = body.get("totalResults")
+    check(not resources_of(body) and isinstance(total, int) and total >= len(paging.users)
+          and (total == len(paging.users) or not paging.filtered),
+          "count=-3 is not treated as 0",
+          expected=f"no Resources, totalResults {len(paging.users)}",
+          received=f"{len(resources_of(body))} resources, totalResults {total}",
+          response=response, requirement="P-3.4.2.4-03")  # fmt: skip
+
+
+@requirement("P-3.4.2.4-08")
+def test_start_index_past_the_end_is_an_empty_page(
+    scim_client: ScimClient, paging: Population
+) -> None:
+    """A startIndex after the last result answers 200 with no resources and the true
+    totalResults (P-3.4.2.4-08, SHOULD)."""
+    total = len(paging.users) if paging.filtered else _total(scim_client, paging)
+    params = paging.params(startIndex=total + 10, count=2)
+    body, response = list_page(scim_client, params, requirement="P-3.4.2.4-08")
+    got = body.get("totalResults")
+    check(not resources_of(body) and isinstance(got, int) and got >= len(paging.users)
+          and (got == total or not paging.filtered),
+          "A startIndex past the end is not an empty page with the total",
+          expected=f"no Resources, totalResults {total}",
+          received=f"{len(resources_of(body))} resources, totalResults {got}",
+          response=response, requirement="P-3.4.2.4-08")  # fmt: skip
+
+
+@requirement("C-5-13", "P-3.4.2.4-05")
+def test_count_above_max_results_is_capped(
+    scim_client: ScimClient, paging: Population, service_provider_config: Spc
+) -> None:
+    """A count above the advertised filter.maxResults still yields at most maxResults
+    resources, for the population and for the whole list (C-5-13, P-3.4.2.4-05)."""
+    limit = max_results(service_provider_config)
+    if limit is None:
+        pytest.skip("ServiceProviderConfig advertises no filter.maxResults (RFC 7643 §5)")
+    for params in (paging.params(count=limit + 10), {"count": str(limit + 10)}):
+        body, response = list_page(scim_client, params, requirement="C-5-13")
+        got = len(resources_of(body))
+        check(got <= limit, "A page holds more resources than filter.maxResults",
+              expected=f"at most {limit}", received=got, response=response,
+              requirement=("C-5-13", "P-3.4.2.4-05"))  # fmt: skip
