@@ -159,4 +159,3 @@ def test_options_map_to_pytest_arguments() -> None:
         "--scim-auth-header", "X-Key: v", "--scim-timeout", "2.5", "--scim-run-id", "abcd1234",
         "--junitxml", "j.xml", "-m", "scim_requirement(level='MUST')", "-k", "patch", "-x",
     ]  # fmt: skip
-

@@ -106,6 +106,16 @@ DEFECTS: dict[str, set[str]] = {
     "filter-attribute-case-sensitive": CASE_SENSITIVE_NAMES
     | {case("logic-case_insensitive_attribute_names_and_operators--mixed_case_sub_attribute")},
 }
+#: Checks of other areas that these defects break as well (measured by running the whole
+#: suite once per defect); they belong to the exact expectation above.
+ALSO_FAILING: dict[str, set[str]] = {
+    "filter-datetime-as-string": {
+        "test_filter_results_agree_with_reference_evaluator",
+    },
+}
+for _name, _extra in ALSO_FAILING.items():
+    DEFECTS[_name] = DEFECTS[_name] | _extra
+
 
 AT_LEAST: dict[str, set[str]] = {
     # Every string compares exactly: the userName check of test_schema_rules fails too.

@@ -79,6 +79,125 @@ DEFECTS: dict[str, set[str]] = {
     "delete-repeat-succeeds": {"test_deleted_leaver_answers_404_to_every_operation"},
     "bulk-stops-after-error": {"test_leaver_deprovisioned_in_one_bulk_request"},
 }
+#: Checks of other areas that these defects break as well (measured by running the whole
+#: suite once per defect); they belong to the exact expectation above.
+ALSO_FAILING: dict[str, set[str]] = {
+    "bulk-stops-after-error": {
+        "test_fail_on_errors_stops_after_that_many_errors",
+        "test_failed_operations_carry_scim_errors",
+    },
+    "deactivated-user-hidden": {
+        "test_filter_case[logic-and_or_not--not_inverts]",
+        "test_filter_case[logic-case_insensitive_attribute_names_and_operators--mixed_case_logical_operators]",
+        "test_filter_case[logic-case_insensitive_attribute_names_and_operators--mixed_case_value_path]",
+        "test_filter_case[logic-grouping--nested_groups_under_not]",
+        "test_filter_case[logic-grouping--parentheses_override_precedence]",
+        "test_filter_case[logic-precedence--and_before_or_on_the_left]",
+        "test_filter_case[paths-enterprise_extension_paths--department_ignores_case]",
+        "test_filter_case[paths-enterprise_extension_paths--employeenumber_pr]",
+        "test_filter_case[paths-enterprise_extension_paths--manager_value]",
+        "test_filter_case[paths-multi_valued_attributes_match_on_any_value--second_email]",
+        "test_filter_case[paths-multi_valued_attributes_match_on_any_value--sub_attribute_type]",
+        "test_filter_case[paths-pr_on_empty_and_absent_values--complex_name_pr]",
+        "test_filter_case[paths-pr_on_empty_and_absent_values--not_title_pr]",
+        "test_filter_case[paths-pr_on_empty_and_absent_values--title_pr_skips_empty_and_absent]",
+        "test_filter_case[paths-schemas_membership--schemas_eq_enterprise_urn]",
+        "test_filter_case[paths-urn_qualified_paths--core_sub_attribute]",
+        "test_filter_case[paths-value_paths_apply_all_conditions_to_one_value--primary_false]",
+        "test_filter_case[paths-value_paths_apply_all_conditions_to_one_value--value_path_or_plain]",
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_lower_case]",
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_sw_lower]",
+        "test_filter_case[strings-co_matches_a_substring--complex_emails_without_sub_attribute]",
+        "test_filter_case[strings-co_matches_a_substring--multi_valued_emails_value]",
+        "test_filter_case[strings-ew_matches_a_suffix_and_the_whole_value--multi_valued_emails_value]",
+        "test_filter_case[strings-ew_matches_a_suffix_and_the_whole_value--whole_value]",
+        "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--ge_includes_the_value]",
+        "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--gt_is_strict]",
+        "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--le_ignores_case]",
+        "test_filter_case[strings-ne_excludes_the_equal_value--active_ne_true]",
+        "test_filter_case[strings-ne_excludes_the_equal_value--username_ne]",
+        "test_filter_case[strings-sw_matches_a_prefix_and_the_whole_value--run_tag_prefix]",
+        "test_filter_case[types-boolean_attributes--active_eq_false]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--created_gt_earlier_instant_in_another_zone]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--created_lt_later_instant_in_another_zone]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--lastmodified_ge_own_value]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--lastmodified_le_own_value]",
+        "test_filter_results_agree_with_reference_evaluator",
+        "test_patch_case[replace-replace_on_a_single_valued_attribute_overwrites_it--boolean_active]",
+        "test_random_users_round_trip",
+    },
+    "filter-misses-inactive": {
+        "test_filter_case[logic-and_or_not--not_inverts]",
+        "test_filter_case[logic-case_insensitive_attribute_names_and_operators--mixed_case_logical_operators]",
+        "test_filter_case[logic-case_insensitive_attribute_names_and_operators--mixed_case_value_path]",
+        "test_filter_case[logic-grouping--nested_groups_under_not]",
+        "test_filter_case[logic-grouping--parentheses_override_precedence]",
+        "test_filter_case[logic-precedence--and_before_or_on_the_left]",
+        "test_filter_case[paths-enterprise_extension_paths--department_ignores_case]",
+        "test_filter_case[paths-enterprise_extension_paths--employeenumber_pr]",
+        "test_filter_case[paths-enterprise_extension_paths--manager_value]",
+        "test_filter_case[paths-multi_valued_attributes_match_on_any_value--second_email]",
+        "test_filter_case[paths-multi_valued_attributes_match_on_any_value--sub_attribute_type]",
+        "test_filter_case[paths-pr_on_empty_and_absent_values--complex_name_pr]",
+        "test_filter_case[paths-pr_on_empty_and_absent_values--not_title_pr]",
+        "test_filter_case[paths-pr_on_empty_and_absent_values--title_pr_skips_empty_and_absent]",
+        "test_filter_case[paths-schemas_membership--schemas_eq_enterprise_urn]",
+        "test_filter_case[paths-urn_qualified_paths--core_sub_attribute]",
+        "test_filter_case[paths-value_paths_apply_all_conditions_to_one_value--primary_false]",
+        "test_filter_case[paths-value_paths_apply_all_conditions_to_one_value--value_path_or_plain]",
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_lower_case]",
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_sw_lower]",
+        "test_filter_case[strings-co_matches_a_substring--complex_emails_without_sub_attribute]",
+        "test_filter_case[strings-co_matches_a_substring--multi_valued_emails_value]",
+        "test_filter_case[strings-ew_matches_a_suffix_and_the_whole_value--multi_valued_emails_value]",
+        "test_filter_case[strings-ew_matches_a_suffix_and_the_whole_value--whole_value]",
+        "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--ge_includes_the_value]",
+        "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--gt_is_strict]",
+        "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--le_ignores_case]",
+        "test_filter_case[strings-ne_excludes_the_equal_value--active_ne_true]",
+        "test_filter_case[strings-ne_excludes_the_equal_value--username_ne]",
+        "test_filter_case[strings-sw_matches_a_prefix_and_the_whole_value--run_tag_prefix]",
+        "test_filter_case[types-boolean_attributes--active_eq_false]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--created_gt_earlier_instant_in_another_zone]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--created_lt_later_instant_in_another_zone]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--lastmodified_ge_own_value]",
+        "test_filter_case[types-datetime_attributes_compare_chronologically--lastmodified_le_own_value]",
+        "test_filter_results_agree_with_reference_evaluator",
+    },
+    "group-delete-deletes-members": {
+        "test_random_groups_round_trip",
+    },
+    "patch-active-path-ignored": {
+        "test_patch_case[errors-a_value_of_the_wrong_type_is_invalidvalue--active_as_a_string]",
+        "test_patch_case[replace-replace_on_a_single_valued_attribute_overwrites_it--boolean_active]",
+    },
+    "patch-extension-path-ignored": {
+        "test_patch_case[extension-add_by_an_extension_attribute_path_adds_the_extension--employeenumber_on_a_user_without_the_extension]",
+        "test_patch_case[extension-add_by_an_extension_attribute_path_adds_the_extension--operations_see_the_schemas_added_by_earlier_ones]",
+        "test_patch_case[extension-extension_attribute_paths--remove_costcenter]",
+        "test_patch_case[extension-extension_attribute_paths--replace_department]",
+        "test_patch_case[extension-extension_attribute_paths--sub_attribute_of_a_complex_extension_attribute]",
+        "test_patch_case[extension-extension_attribute_paths--urn_in_another_case]",
+    },
+    "patch-pathless-extension-ignored": {
+        "test_patch_case[extension-extension_attribute_paths--pathless_value_keyed_by_the_extension_urn]",
+    },
+    "patch-remove-all-ignored": {
+        "test_patch_case[multi_valued-operations_apply_in_order_each_on_the_previous_result--remove_members_then_add_one]",
+    },
+    "put-active-ignored": {
+        "test_random_users_round_trip",
+    },
+    "put-extension-ignored": {
+        "test_random_users_round_trip",
+    },
+    "remove-member-filter-removes-all": {
+        "test_patch_case[multi_valued-operations_apply_in_order_each_on_the_previous_result--add_a_member_then_remove_it_by_filter]",
+    },
+}
+for _name, _extra in ALSO_FAILING.items():
+    DEFECTS[_name] = DEFECTS[_name] | _extra
+
 
 AT_LEAST: dict[str, set[str]] = {
     # Filters miss new users: every filter check of every area that queries a fresh user.
@@ -100,9 +219,7 @@ AT_LEAST: dict[str, set[str]] = {
         "test_rehired_leaver_can_reuse_the_user_name",
         "test_deleted_user_name_can_be_reused",
     },
-    "user-delete-empties-groups": {
-        "test_deleting_a_user_keeps_its_groups_and_their_other_members"
-    },
+    "user-delete-empties-groups": {"test_deleting_a_user_keeps_its_groups_and_their_other_members"},
     # Core defects reused here; PATCH and delete checks of other areas fail with them too.
     "patch-add-replaces": {
         "test_joiner_added_by_patch_joins_the_existing_members",

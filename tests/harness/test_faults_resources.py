@@ -85,6 +85,72 @@ DEFECTS: dict[str, set[str]] = {
         "test_create_location_header_is_meta_location[Group]",
     },
 }
+#: Checks of other areas that these defects break as well (measured by running the whole
+#: suite once per defect); they belong to the exact expectation above.
+ALSO_FAILING: dict[str, set[str]] = {
+    "attributes-param-ignored": {
+        "test_comma_separated_attribute_lists",
+        "test_core_attributes_work_with_and_without_urn",
+        "test_extension_attributes_are_named_by_urn",
+        "test_list_exclusion_keeps_returned_always_attributes",
+        "test_list_projection_applies_to_every_resource",
+        "test_list_urn_and_sub_attribute_names",
+        "test_search_answers_like_the_equivalent_get",
+    },
+    "externalid-lowercased": {
+        "test_every_resource_type_has_id_external_id_and_meta",
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_mixed_case]",
+        "test_random_groups_round_trip",
+        "test_random_users_round_trip",
+    },
+    "filter-externalid-case-insensitive": {
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_lower_case]",
+        "test_filter_case[strings-caseexact_true_strings_compare_exactly--externalid_mixed_case]",
+    },
+    "filter-username-case-sensitive": {
+        "test_filter_case[logic-and_or_not--or_joins]",
+        "test_filter_case[strings-eq_on_a_caseexact_false_string_ignores_case--username_upper_cased]",
+    },
+    "get-omits-meta": {
+        "test_every_resource_type_has_id_external_id_and_meta",
+        "test_meta_version_is_shown",
+        "test_patch_200_body_equals_a_subsequent_get",
+    },
+    "meta-location-broken": {
+        "test_patch_200_body_equals_a_subsequent_get",
+    },
+    "password-returned-on-request": {
+        "test_returned_never_stays_hidden_in_lists_and_searches",
+    },
+    "post-ignores-attributes": {
+        "test_search_answers_like_the_equivalent_get",
+    },
+    "projection-drops-id": {
+        "test_comma_separated_attribute_lists",
+        "test_core_attributes_work_with_and_without_urn",
+        "test_extension_attributes_are_named_by_urn",
+        "test_list_exclusion_keeps_returned_always_attributes",
+        "test_list_projection_applies_to_every_resource",
+        "test_list_urn_and_sub_attribute_names",
+        "test_returned_never_stays_hidden_in_lists_and_searches",
+        "test_search_answers_like_the_equivalent_get",
+    },
+    "sub-attribute-projection-ignored": {
+        "test_extension_attributes_are_named_by_urn",
+        "test_list_urn_and_sub_attribute_names",
+    },
+    "uniqueness-case-sensitive": {
+        "test_filter_case[strings-eq_on_a_caseexact_false_string_ignores_case--username_upper_cased]",
+    },
+    "urn-attribute-names-refused": {
+        "test_core_attributes_work_with_and_without_urn",
+        "test_extension_attributes_are_named_by_urn",
+        "test_list_urn_and_sub_attribute_names",
+    },
+}
+for _name, _extra in ALSO_FAILING.items():
+    DEFECTS[_name] = DEFECTS[_name] | _extra
+
 
 AT_LEAST: dict[str, set[str]] = {
     # Groups checks of the lifecycle area that PUT a User's groups fail too.
