@@ -576,8 +576,11 @@ def mutation(draw: st.DrawFn, rt: ResourceType) -> Callable[[dict[str, Any]], No
             if not isinstance(holder, dict):
                 holder = body[extension] = {}
             holder[name] = value
-            if draw_listed and extension not in body["schemas"]:
-                body["schemas"] = [*body["schemas"], extension]
+            # Earlier changes may have removed or mangled "schemas"; list the extension only
+            # where there is still a list to list it in.
+            listed = body.get("schemas")
+            if draw_listed and isinstance(listed, list) and extension not in listed:
+                body["schemas"] = [*listed, extension]
 
     draw_unknown = draw(st.sampled_from(
         ["unknownAttr", "userName.givenName", "urn:x:y:z", f"{USER}:nope", f"{GROUP}:displayName",
