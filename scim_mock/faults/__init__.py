@@ -44,6 +44,18 @@ class Fault:
 FAULTS: dict[str, Fault] = {}
 
 
+def area_of(fault: Fault) -> str:
+    """The defect module that registered ``fault`` (``"core"``, ``"filters"``, ...)."""
+    function = fault.response or fault.provider
+    assert function is not None, f"fault {fault.name} wraps nothing"
+    return function.__module__.rsplit(".", 1)[-1]
+
+
+def registered_by(area: str) -> set[str]:
+    """Names of the faults that ``scim_mock/faults/<area>.py`` registers."""
+    return {name for name, fault in FAULTS.items() if area_of(fault) == area}
+
+
 def register(fault: Fault) -> Fault:
     """Add ``fault`` to the registry (names are unique)."""
     if fault.name in FAULTS:

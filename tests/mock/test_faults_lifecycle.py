@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scim_mock.faults import FAULTS
+from scim_mock.faults import registered_by
 from tests.conftest import (
     BULK_REQUEST,
     ENTERPRISE_SCHEMA,
@@ -242,13 +242,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 
 def test_every_lifecycle_fault_has_a_behaviour_test() -> None:
     """CHECKS covers exactly the faults registered by scim_mock/faults/lifecycle.py."""
-    mine = set()
-    for name, fault in FAULTS.items():
-        function = fault.response or fault.provider
-        assert function is not None
-        if function.__module__ == "scim_mock.faults.lifecycle":
-            mine.add(name)
-    assert set(CHECKS) == mine
+    assert set(CHECKS) == registered_by("lifecycle")
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scim_mock.faults import FAULTS
+from scim_mock.faults import registered_by
 from tests.conftest import ENTERPRISE_SCHEMA, PATCH_OP, Scim, make_scim
 
 WORK = {"value": "w@example.com", "type": "work", "primary": True}
@@ -283,13 +283,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 
 def test_every_patch_fault_has_a_behaviour_test() -> None:
     """CHECKS covers exactly the faults registered by scim_mock/faults/patch.py."""
-    mine = set()
-    for name, fault in FAULTS.items():
-        function = fault.response or fault.provider
-        assert function is not None
-        if function.__module__ == "scim_mock.faults.patch":
-            mine.add(name)
-    assert set(CHECKS) == mine
+    assert set(CHECKS) == registered_by("patch")
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from scim_mock.faults import FAULTS
+from scim_mock.faults import FAULTS, registered_by
 from tests.conftest import BASE, SCIM_JSON, USER_SCHEMA, Scim, make_scim
 
 USER_URN = "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"
@@ -271,10 +271,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 
 
 def _protocol_faults() -> set[str]:
-    return {
-        name for name, fault in FAULTS.items()
-        if (fault.response or fault.provider).__module__ == "scim_mock.faults.protocol"
-    }  # fmt: skip
+    return registered_by("protocol")
 
 
 def test_every_protocol_fault_has_a_behaviour_test() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from scim_mock.faults import FAULTS
+from scim_mock.faults import registered_by
 from tests.conftest import ENTERPRISE_SCHEMA, USER_SCHEMA, Scim, make_scim
 
 USER = USER_SCHEMA
@@ -318,13 +318,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 
 def test_every_resources_fault_has_a_behaviour_test() -> None:
     """CHECKS covers exactly the faults registered by scim_mock/faults/resources.py."""
-    mine = set()
-    for name, fault in FAULTS.items():
-        function = fault.response or fault.provider
-        assert function is not None
-        if function.__module__ == "scim_mock.faults.resources":
-            mine.add(name)
-    assert set(CHECKS) == mine
+    assert set(CHECKS) == registered_by("resources")
 
 
 @pytest.mark.parametrize("name", sorted(CHECKS))

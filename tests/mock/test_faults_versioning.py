@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from scim_mock.faults import FAULTS
+from scim_mock.faults import FAULTS, registered_by
 from tests.conftest import (
     BULK_REQUEST,
     ENTERPRISE_SCHEMA,
@@ -238,10 +238,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 
 
 def _versioning_faults() -> set[str]:
-    return {
-        name for name, fault in FAULTS.items()
-        if (fault.response or fault.provider).__module__ == "scim_mock.faults.versioning"
-    }  # fmt: skip
+    return registered_by("versioning")
 
 
 def test_every_versioning_fault_has_a_behaviour_test() -> None:

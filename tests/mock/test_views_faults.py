@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from scim_mock.config import FaultSettings, MockConfig
-from scim_mock.faults import FAULTS
+from scim_mock.faults import FAULTS, area_of, registered_by
 from tests.conftest import (
     BASE,
     SCIM_JSON,
@@ -94,10 +94,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 
 
 def _module_of(name: str) -> str:
-    fault = FAULTS[name]
-    function = fault.response or fault.provider
-    assert function is not None
-    return function.__module__
+    return area_of(FAULTS[name])
 
 
 def test_every_fault_has_a_behaviour_test() -> None:
@@ -106,9 +103,9 @@ def test_every_fault_has_a_behaviour_test() -> None:
     Faults of the other modules (faults/<area>.py) are exercised in test_faults_<area>.py, and
     every fault module must have such a file.
     """
-    assert set(CHECKS) == {n for n in FAULTS if _module_of(n) == "scim_mock.faults.core"}
+    assert set(CHECKS) == registered_by("core")
     here = Path(__file__).parent
-    for module in {_module_of(n).rsplit(".", 1)[-1] for n in FAULTS} - {"core"}:
+    for module in {_module_of(n) for n in FAULTS} - {"core"}:
         assert (here / f"test_faults_{module}.py").exists(), f"no tests for faults/{module}.py"
     for fault in FAULTS.values():
         assert fault.requirements and fault.description
