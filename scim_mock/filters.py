@@ -1,22 +1,40 @@
-"""SCIM filters (RFC 7644 §3.4.2.2): parser, canonical renderer and evaluator.
+"""SCIM filter evaluation (RFC 7644 §3.4.2.2): schema checks, compilation and the operators.
 
-``parse_filter`` turns filter text into a small frozen-dataclass AST, ``render`` turns an AST
-back into canonical text, and ``compile_filter`` checks an AST against the schema registry up
-front and returns a predicate over stored resources. Every problem is reported as
+``compile_filter`` checks a filter AST against the schema registry up front and returns a
+predicate over stored resources; ``compile_value_filter`` does the same for the ``[...]`` of a
+value path, over one value of a complex attribute. Every problem is reported as
 :class:`~scim_mock.errors.InvalidFilter` (HTTP 400, scimType ``invalidFilter``).
+
+The grammar (AST, ``parse_filter``, ``render``) lives in ``filter_parser.py`` and is re-exported
+here, so ``scim_mock.filters`` stays the one name callers need for filtering.
 """
 
 from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from scim_mock.errors import InvalidFilter
-from scim_mock.filter_lexer import MAX_FILTER_LENGTH, Token, Value, shorten, tokenize
-from scim_mock.paths import AttrPath, PathSyntaxError, parse_attr_path
+from scim_mock.filter_lexer import MAX_FILTER_LENGTH, Value, shorten
+from scim_mock.filter_parser import (
+    COMPARISON_OPERATORS,
+    MAX_DEPTH,
+    MAX_TERMS,
+    And,
+    Comparison,
+    Filter,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+    filter_attribute_paths,
+    parse_filter,
+    render,
+)
+from scim_mock.paths import AttrPath
 from scim_mock.schema import Attribute, ResolvedAttribute
 from scim_mock.values import fold, is_present, parse_datetime, type_matches, values_at
 
@@ -24,268 +42,18 @@ if TYPE_CHECKING:
     from scim_mock.schema import ResourceType, SchemaRegistry
 
 __all__ = [
-    "MAX_DEPTH", "MAX_FILTER_LENGTH", "MAX_TERMS", "And", "Comparison", "Filter", "Not", "Or",
-    "Present", "Value", "ValuePath", "compile_filter", "compile_value_filter", "evaluate",
-    "filter_attribute_paths", "parse_filter", "render",
+    "COMPARISON_OPERATORS", "MAX_DEPTH", "MAX_FILTER_LENGTH", "MAX_TERMS", "And", "Comparison",
+    "Filter", "Not", "Or", "Predicate", "Present", "Value", "ValuePath", "compile_filter",
+    "compile_value_filter", "evaluate", "filter_attribute_paths", "parse_filter", "render",
 ]
 
-#: Deepest nesting of "(", "not (" and "[" accepted (guards the recursive-descent parser).
-MAX_DEPTH = 50
-#: Most attribute expressions (comparisons, ``pr``, value paths) in one filter. Logical chains
-#: build left-deep trees, so this bounds the height of every AST we hand out and keeps the
-#: dataclasses' recursive ``==``/``hash``/``repr`` far from the recursion limit.
-MAX_TERMS = 100
+Predicate: TypeAlias = Callable[[dict[str, Any]], bool]
 
-COMPARISON_OPERATORS = ("eq", "ne", "co", "sw", "ew", "gt", "ge", "lt", "le")
 _ORDERING = ("gt", "ge", "lt", "le")
 _SUBSTRING = ("co", "sw", "ew")
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """``attrPath compareOp compValue``; ``op`` is lower-case."""
-
-    path: AttrPath
-    op: str
-    value: Value
-
-
-@dataclass(frozen=True)
-class Present:
-    """``attrPath pr``."""
-
-    path: AttrPath
-
-
-@dataclass(frozen=True)
-class And:
-    """``left and right``."""
-
-    left: Filter
-    right: Filter
-
-
-@dataclass(frozen=True)
-class Or:
-    """``left or right``."""
-
-    left: Filter
-    right: Filter
-
-
-@dataclass(frozen=True)
-class Not:
-    """``not (operand)``."""
-
-    operand: Filter
-
-
-@dataclass(frozen=True)
-class ValuePath:
-    """``attrPath[valFilter]``; paths inside ``filter`` name sub-attributes of ``path``."""
-
-    path: AttrPath
-    filter: Filter
-
-
-Filter: TypeAlias = Comparison | Present | And | Or | Not | ValuePath
-Predicate: TypeAlias = Callable[[dict[str, Any]], bool]
-
-
-# -- parsing -------------------------------------------------------------------------------
-
-
-def parse_filter(text: str, known_urns: Iterable[str] = ()) -> Filter:
-    """Parse filter text (RFC 7644 §3.4.2.2 ABNF; P-3.4.2.2-04, -16, -17, -21).
-
-    Operators and ``and``/``or``/``not`` are case-insensitive (P-3.4.2.2-03); ``not`` binds
-    tighter than ``and``, which binds tighter than ``or``; both are left-associative.
-    """
-    return _Parser(text, tuple(known_urns)).parse()
-
-
-class _Parser:
-    """Recursive descent over the token list; recursion depth is bounded by MAX_DEPTH."""
-
-    def __init__(self, text: str, known_urns: tuple[str, ...]) -> None:
-        self.tokens = tokenize(text)
-        self.index = 0
-        self.depth = 0
-        self.terms = 0
-        self.known_urns = known_urns
-
-    def parse(self) -> Filter:
-        node = self.or_expr(inner=False)
-        token = self.peek()
-        if token.kind != "end":
-            raise InvalidFilter(f"expected 'and', 'or' or the end of the filter, "
-                                f"found {token.describe()}")
-        return node
-
-    def peek(self) -> Token:
-        return self.tokens[self.index]
-
-    def advance(self) -> Token:
-        token = self.tokens[self.index]
-        if token.kind != "end":
-            self.index += 1
-        return token
-
-    def keyword(self, word: str) -> bool:
-        token = self.peek()
-        if token.kind == "word" and token.text.lower() == word:
-            self.index += 1
-            return True
-        return False
-
-    def or_expr(self, inner: bool) -> Filter:
-        node = self.and_expr(inner)
-        while self.keyword("or"):
-            node = Or(node, self.and_expr(inner))
-        return node
-
-    def and_expr(self, inner: bool) -> Filter:
-        node = self.unary(inner)
-        while self.keyword("and"):
-            node = And(node, self.unary(inner))
-        return node
-
-    def unary(self, inner: bool) -> Filter:
-        token = self.peek()
-        if token.kind == "word" and token.text.lower() == "not":
-            self.advance()
-            if self.peek().kind != "(":
-                found = self.peek().describe()
-                raise InvalidFilter(f"'not' must be followed by '(', found {found}")
-            return Not(self.group(inner, "(", ")"))
-        if token.kind == "(":
-            return self.group(inner, "(", ")")
-        if token.kind == "word":
-            return self.attr_expr(inner)
-        raise InvalidFilter(f"expected an attribute path, 'not' or '(', found {token.describe()}")
-
-    def group(self, inner: bool, opening: str, closing: str) -> Filter:
-        start = self.advance()
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise InvalidFilter(f"the filter nests deeper than {MAX_DEPTH} levels "
-                                f"(at column {start.start + 1})")
-        node = self.or_expr(inner)
-        end = self.advance()
-        if end.kind != closing:
-            raise InvalidFilter(f"expected {closing!r} to close {opening!r} at column "
-                                f"{start.start + 1}, found {end.describe()}")
-        self.depth -= 1
-        return node
-
-    def attr_expr(self, inner: bool) -> Filter:
-        token = self.advance()
-        path = self.path(token, inner)
-        self.terms += 1
-        if self.terms > MAX_TERMS:
-            raise InvalidFilter(f"the filter has more than {MAX_TERMS} attribute expressions")
-        follower = self.peek()
-        if follower.kind == "[":
-            return self.value_path(token, path, inner)
-        operator = self.advance()
-        op = operator.text.lower() if operator.kind == "word" else ""
-        if op == "pr":
-            return Present(path)
-        if op not in COMPARISON_OPERATORS:
-            # P-3.4.2.2-21: an unknown operator is refused with invalidFilter.
-            raise InvalidFilter(f"expected an operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) "
-                                f"after {shorten(token.text)!r}, found {operator.describe()}")
-        return Comparison(path, op, self.comp_value(token, op))
-
-    def path(self, token: Token, inner: bool) -> AttrPath:
-        try:
-            path = parse_attr_path(token.text, self.known_urns)
-        except PathSyntaxError:
-            raise InvalidFilter(f"invalid attribute path {token.describe()}") from None
-        if path.attribute is None:
-            raise InvalidFilter(f"{token.describe()} names a schema, not an attribute")
-        if inner and (path.urn is not None or path.sub_attribute is not None):
-            raise InvalidFilter(f"inside a value filter name a sub-attribute without a URN "
-                                f"or dots; found {token.describe()}")
-        return path
-
-    def value_path(self, token: Token, path: AttrPath, inner: bool) -> Filter:
-        bracket = self.peek()
-        if inner:
-            raise InvalidFilter(f"value filters cannot be nested (column {bracket.start + 1})")
-        if bracket.start != token.end:
-            raise InvalidFilter(f"'[' must follow the attribute name directly (column "
-                                f"{bracket.start + 1})")
-        if path.sub_attribute is not None:
-            raise InvalidFilter(f"a value filter applies to a top-level attribute, not "
-                                f"{shorten(token.text)!r}")
-        node = ValuePath(path, self.group(True, "[", "]"))
-        after, closing = self.peek(), self.tokens[self.index - 1]
-        if after.kind == "word" and after.text.startswith(".") and after.start == closing.end:
-            raise InvalidFilter(f"a sub-attribute after ']' ({after.describe()}) is only "
-                                f"allowed in PATCH paths, not in filters")
-        return node
-
-    def comp_value(self, token: Token, op: str) -> Value:
-        value = self.advance()
-        if value.kind != "value":
-            raise InvalidFilter(f"expected a value (JSON string, number, true, false or null) "
-                                f"after {shorten(token.text)!r} {op}, found {value.describe()}")
-        return value.value
-
-
-# -- rendering -----------------------------------------------------------------------------
-
-
-def render(node: Filter) -> str:
-    """Canonical text for ``node``: lower-case operators, JSON literals, minimal parentheses.
-
-    ``parse_filter(render(node)) == node`` for every AST whose numbers are finite.
-    """
-    if isinstance(node, Comparison):
-        literal = json.dumps(node.value, ensure_ascii=False, allow_nan=False)
-        return f"{node.path} {node.op} {literal}"
-    if isinstance(node, Present):
-        return f"{node.path} pr"
-    if isinstance(node, Not):
-        return f"not ({render(node.operand)})"
-    if isinstance(node, ValuePath):
-        return f"{node.path}[{render(node.filter)}]"
-    # Left-assoc chains: the left operand needs parentheses only when it binds more loosely,
-    # the right one also when it binds equally (otherwise it would re-associate to the left).
-    level = _precedence(node)
-    word = "and" if isinstance(node, And) else "or"
-    left, right = render(node.left), render(node.right)
-    if _precedence(node.left) < level:
-        left = f"({left})"
-    if _precedence(node.right) <= level:
-        right = f"({right})"
-    return f"{left} {word} {right}"
-
-
-def _precedence(node: Filter) -> int:
-    return 1 if isinstance(node, Or) else 2 if isinstance(node, And) else 3
-
-
-def filter_attribute_paths(node: Filter) -> list[AttrPath]:
-    """Every top-level attribute path in ``node``, in order of first appearance.
-
-    A value path contributes its outer path only; the names inside the brackets are relative.
-    """
-    found: list[AttrPath] = []
-    stack: list[Filter] = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, (And, Or)):
-            stack.extend((current.right, current.left))
-        elif isinstance(current, Not):
-            stack.append(current.operand)
-        elif current.path not in found:
-            found.append(current.path)
-    return found
-
-
-# -- evaluation ----------------------------------------------------------------------------
+# -- compilation ---------------------------------------------------------------------------
 
 #: ``schemas`` is no attribute of any schema, yet clients may filter on it (P-3.4.2.2-23).
 SCHEMAS_ATTRIBUTE = Attribute(name="schemas", type="reference", multi_valued=True,

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from scim_mock.errors import InvalidPath, InvalidSyntax, InvalidValue, Mutability, NoTarget
+from scim_mock.filter_parser import parse_patch_path
 from scim_mock.filters import compile_value_filter
-from scim_mock.paths import PathSyntaxError, parse_patch_path
+from scim_mock.paths import PathSyntaxError
 from scim_mock.schema import Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
 from scim_mock.validation import display_path
 

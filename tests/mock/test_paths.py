@@ -7,8 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from scim_mock.errors import InvalidFilter
-from scim_mock.filters import Comparison
-from scim_mock.paths import AttrPath, PathSyntaxError, parse_attr_path, parse_patch_path
+from scim_mock.filter_parser import Comparison, parse_patch_path
+from scim_mock.paths import AttrPath, PathSyntaxError, parse_attr_path
 
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 CORE = "urn:ietf:params:scim:schemas:core:2.0:User"
