@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from scim_tests.client import Exchange
+    from scim_tests.exchange import Exchange
 
 
 class ConformanceFailure(AssertionError):

@@ -8,6 +8,7 @@ even when checks fail; the client refuses to modify anything this run did not cr
 from __future__ import annotations
 
 import copy
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -16,73 +17,44 @@ import pytest
 import requests
 
 from scim_tests.client import Ownership, ScimClient
+from scim_tests.discovery import feature_supported
 from scim_tests.failures import ConformanceFailure
-from scim_tests.target import NO_TARGET, ScimSettings, ScimTarget
+from scim_tests.target import NO_TARGET, TARGET_KEY, ScimSettings, ScimTarget, start_mock
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-FEATURE_NAMES = ("patch", "bulk", "filter", "changePassword", "sort", "etag")
-
-
-def fetch_service_provider_config(target: ScimTarget) -> dict[str, Any] | None:
-    """GET /ServiceProviderConfig once (None when the provider gives no usable document)."""
-    try:
-        with requests.Session() as session:
-            response = session.get(
-                target.url + "/ServiceProviderConfig",
-                headers={"Accept": "application/scim+json", **target.settings.auth_headers},
-                timeout=target.settings.timeout,
-            )
-        body = response.json() if response.status_code == 200 else None
-    except (requests.RequestException, ValueError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def feature_supported(spc: dict[str, Any] | None, name: str) -> bool | None:
-    """``<name>.supported`` from the document (names case-insensitive); None if unknown."""
-    if not isinstance(spc, dict):
-        return None
-    for key, value in spc.items():
-        if key.lower() == name.lower() and isinstance(value, dict):
-            for sub, flag in value.items():
-                if sub.lower() == "supported" and isinstance(flag, bool):
-                    return flag
-    return None
-
-
-def describe_features(spc: dict[str, Any] | None) -> str:
-    """``patch=yes bulk=no filter=yes(max 200) …`` for the report header."""
-    if spc is None:
-        return "ServiceProviderConfig unavailable (features untested until checks run)"
-    parts = []
-    for name in FEATURE_NAMES:
-        flag = feature_supported(spc, name)
-        text = {True: "yes", False: "no", None: "?"}[flag]
-        if name == "filter" and flag:
-            text += f"(max {spc.get('filter', {}).get('maxResults', '?')})"
-        if name == "bulk" and flag:
-            bulk = spc.get("bulk", {})
-            text += (
-                f"(ops {bulk.get('maxOperations', '?')}, bytes {bulk.get('maxPayloadSize', '?')})"
-            )
-        parts.append(f"{name}={text}")
-    return " ".join(parts)
 
 
 # -- target and transport ------------------------------------------------------------------
 
 
 @pytest.fixture(scope="session")
-def scim_target(pytestconfig: pytest.Config) -> ScimTarget:
-    """The provider under test; skips the requesting test when none is configured."""
-    from scim_tests.plugin import TARGET_KEY
+def scim_mock_faults(pytestconfig: pytest.Config) -> tuple[str, ...]:
+    """The deliberate defects the bundled mock runs with (``--scim-mock-fault``).
 
+    Parametrise it (``scope="session"``) to run checks against several broken mocks in one
+    session: each value gets a mock of its own, started when the first check needs it.
+    """
+    return tuple(pytestconfig.getoption("scim_mock_fault", default=None) or ())
+
+
+@pytest.fixture(scope="session")
+def scim_target(
+    pytestconfig: pytest.Config, scim_mock_faults: tuple[str, ...]
+) -> Iterator[ScimTarget]:
+    """The provider under test; skips the requesting test when none is configured."""
     target = pytestconfig.stash.get(TARGET_KEY, None)
     if target is None:
         pytest.skip(NO_TARGET)
-    return target
+    if not target.is_mock or tuple(scim_mock_faults) == target.settings.mock_faults:
+        yield target
+        return
+    own = start_mock(dataclasses.replace(target.settings, mock_faults=tuple(scim_mock_faults)))
+    try:
+        yield own
+    finally:
+        own.server.stop()
 
 
 @pytest.fixture(scope="session")
@@ -92,9 +64,9 @@ def scim_config(scim_target: ScimTarget) -> ScimSettings:
 
 
 @pytest.fixture(scope="session")
-def scim_session() -> Iterator[requests.Session]:
+def scim_session(scim_target: ScimTarget) -> Iterator[requests.Session]:
     """One pooled ``requests.Session`` for the run, closed at the end."""
-    with requests.Session() as session:
+    with scim_target.mount(requests.Session()) as session:
         yield session
 
 

@@ -15,11 +15,10 @@ from typing import Any
 import pytest
 
 from scim_tests import markers
-from scim_tests.target import ScimTarget, resolve_settings, resolve_target
+from scim_tests.target import TARGET_KEY, resolve_settings, resolve_target
 
 pytest_plugins = ["scim_tests.fixtures"]
 
-TARGET_KEY = pytest.StashKey[ScimTarget | None]()
 SPC_KEY = pytest.StashKey[Any]()
 
 
@@ -68,7 +67,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         dest="scim_mock_fault",
         action="append",
         metavar="NAME",
-        help="With --scim-mock: enable a deliberate defect (scim_mock.faults), to test the suite.",
+        help="With --scim-mock: enable a deliberate defect by name (the scim_defects catalog), "
+        "to prove checks fail.",
+    )
+    group.addoption(
+        "--scim-mock-transport",
+        dest="scim_mock_transport",
+        choices=("socket", "wsgi"),
+        default="socket",
+        help="With --scim-mock: serve it on 127.0.0.1 (socket, the default) or call the app "
+        "in-process (wsgi: faster, no socket; curl lines are then not runnable).",
     )
     group.addoption(
         "--scim-mock-option",
@@ -138,7 +146,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
             return None
         return [f"scim: target={'mock (per xdist worker)' if settings.mock else settings.url}"]
     from scim_tests import __version__
-    from scim_tests.fixtures import describe_features, fetch_service_provider_config
+    from scim_tests.discovery import describe_features, fetch_service_provider_config
 
     spc = fetch_service_provider_config(target)
     config.stash[SPC_KEY] = spc

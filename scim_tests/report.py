@@ -21,6 +21,7 @@ import pytest
 
 from scim_tests.catalog import Coverage, catalog, coverage
 from scim_tests.failures import DeprovisioningWarning
+from scim_tests.target import TARGET_KEY
 
 GRADES = ("MUST", "SHOULD", "MAY", "uncited")
 FAILED = ("failed", "error")
@@ -213,7 +214,7 @@ class RunRecorder:
 
         self.finished = _now()
         self.exit_status = int(exitstatus)
-        target = session.config.stash.get(plugin.TARGET_KEY, None)
+        target = session.config.stash.get(TARGET_KEY, None)
         if target is not None:
             self.target = target.url + (" (bundled mock)" if target.is_mock else "")
             self.run_id = self.run_id or target.settings.run_id

@@ -14,6 +14,7 @@ attribute of the User schema.
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -86,11 +87,38 @@ def _definition(data: Mapping[str, Any], prefix: str = "") -> SchemaAttribute:
     )
 
 
+# Parsed definitions per /Schemas document. A session fetches its document once and passes
+# the same dict to every check, so the dict's identity is the key. Each entry holds the
+# document itself, so its id() cannot be reused by another dict while the entry lives, and
+# a few documents are kept because pytester runs several sessions (servers) in one process.
+_CACHED_DOCUMENTS = 4
+_Parsed = dict[str, tuple[Any, tuple[SchemaAttribute, ...]]]
+_cache: OrderedDict[int, tuple[Mapping[str, Any], _Parsed]] = OrderedDict()
+
+
+def _parsed(scim_schemas: Mapping[str, Any], urn: str) -> tuple[SchemaAttribute, ...]:
+    """:func:`definitions` as a tuple, parsed once per document and schema."""
+    entry = _cache.get(id(scim_schemas))
+    if entry is None or entry[0] is not scim_schemas:
+        entry = _cache[id(scim_schemas)] = (scim_schemas, {})
+        while len(_cache) > _CACHED_DOCUMENTS:
+            _cache.popitem(last=False)
+    else:
+        _cache.move_to_end(id(scim_schemas))
+    schema = scim_schemas.get(urn.lower())
+    cached = entry[1].get(urn.lower())
+    # Compared by identity too, so a schema replaced in the document is parsed afresh.
+    if cached is not None and cached[0] is schema:
+        return cached[1]
+    attributes = _get(schema, "attributes", []) if isinstance(schema, Mapping) else []
+    parsed = tuple(_definition(a) for a in attributes or [] if isinstance(a, Mapping))
+    entry[1][urn.lower()] = (schema, parsed)
+    return parsed
+
+
 def definitions(scim_schemas: Mapping[str, Any], urn: str) -> list[SchemaAttribute]:
     """The top-level attribute definitions of schema ``urn`` (empty when /Schemas lacks it)."""
-    schema = scim_schemas.get(urn.lower())
-    attributes = _get(schema, "attributes", []) if isinstance(schema, Mapping) else []
-    return [_definition(a) for a in attributes or [] if isinstance(a, Mapping)]
+    return list(_parsed(scim_schemas, urn))
 
 
 def schema_attributes(
@@ -106,12 +134,20 @@ def schema_attributes(
     if unknown:
         raise TypeError(f"unknown characteristic(s): {', '.join(sorted(unknown))}")
     found: list[SchemaAttribute] = []
-    for attribute in definitions(scim_schemas, urn):
+    for attribute in _parsed(scim_schemas, urn):
         candidates = [attribute, *(attribute.sub_attributes if sub_attributes else ())]
         for candidate in candidates:
             if all(getattr(candidate, k) == v for k, v in where.items()):
                 found.append(candidate)
     return found
+
+
+def attribute(resource: dict[str, Any], name: str) -> Any:
+    """The value of ``name`` in ``resource`` (attribute names are case-insensitive)."""
+    for key, value in resource.items():
+        if key.lower() == name.lower():
+            return value
+    return None
 
 
 def find_key(body: Mapping[str, Any], name: str) -> str | None:
@@ -208,7 +244,7 @@ def assert_resource(
         body = dict(response_or_body)  # type: ignore[arg-type]
     assert_valid(body, resource_type, response=response, requirement=requirement)
     urn = CORE_SCHEMAS[resource_type]
-    problems = _problems(definitions(scim_schemas, urn), body, COMMON)
+    problems = _problems(_parsed(scim_schemas, urn), body, COMMON)
     meta = value_of(body, "meta")
     if isinstance(meta, Mapping):
         for stamp in ("created", "lastModified"):
@@ -218,7 +254,7 @@ def assert_resource(
     for key, value in body.items():
         if isinstance(key, str) and key.lower().startswith("urn:") and key.lower() != urn.lower():
             if key.lower() in scim_schemas and isinstance(value, Mapping):
-                problems.extend(_problems(definitions(scim_schemas, key), value, ()))
+                problems.extend(_problems(_parsed(scim_schemas, key), value, ()))
     ids = (requirement,) if isinstance(requirement, str) else tuple(requirement or ())
     shown = "; ".join(p for p, _ in problems[:5])
     check(
@@ -230,3 +266,16 @@ def assert_resource(
         requirement=tuple(dict.fromkeys(ids + tuple(i for _, i in problems))),
     )
     return body
+
+
+def enterprise_offered(resource_types: list[dict[str, Any]]) -> bool:
+    """Whether /ResourceTypes offers the enterprise extension on Users (RFC 7643 §6)."""
+    for rt in resource_types:
+        if str(rt.get("endpoint", "")).rstrip("/").lower() != "/users":
+            continue
+        for extension in rt.get("schemaExtensions") or []:
+            if isinstance(extension, dict) and str(extension.get("schema")).lower() == (
+                ENTERPRISE_SCHEMA.lower()
+            ):
+                return True
+    return False

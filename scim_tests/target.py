@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 
 DEFAULT_TIMEOUT = 10.0
 NO_TARGET = "no SCIM target: pass --scim-url URL or --scim-mock"
@@ -29,6 +30,7 @@ class ScimSettings:
     timeout: float
     mock: bool
     mock_faults: tuple[str, ...] = ()
+    mock_transport: str = "socket"
     mock_options: tuple[tuple[str, str], ...] = ()
     run_id: str = ""
 
@@ -44,17 +46,32 @@ class ScimSettings:
 
 @dataclass
 class ScimTarget:
-    """A resolved target: its URL, auth headers, and the mock server when we started one."""
+    """A resolved target: its URL, auth headers, and the mock server when we started one.
+
+    ``adapter`` is a ``requests`` transport adapter that every session talking to the target
+    mounts for its URL (the in-process mock); None for a real socket.
+    """
 
     settings: ScimSettings
     url: str
     server: Any = None
     notes: list[str] = field(default_factory=list)
+    adapter: Any = None
+
+    def mount(self, session: requests.Session) -> requests.Session:
+        """Route ``session``'s requests for this target through ``adapter``, if there is one."""
+        if self.adapter is not None:
+            session.mount(self.url, self.adapter)
+        return session
 
     @property
     def is_mock(self) -> bool:
         """Whether the suite runs against the bundled mock it started."""
         return self.server is not None
+
+
+#: Where the plugin keeps the session's resolved target (None without one).
+TARGET_KEY = pytest.StashKey["ScimTarget | None"]()
 
 
 def _option(config: pytest.Config, name: str, ini: str | None, env: str | None) -> Any:
@@ -112,6 +129,7 @@ def resolve_settings(config: pytest.Config) -> ScimSettings:
         timeout=timeout_value,
         mock=bool(config.getoption("scim_mock", default=False)),
         mock_faults=tuple(config.getoption("scim_mock_fault", default=None) or ()),
+        mock_transport=str(config.getoption("scim_mock_transport", default=None) or "socket"),
         mock_options=tuple(options),
         run_id=_run_id(config),
     )
@@ -125,25 +143,47 @@ def _coerce(current: Any, raw: str) -> Any:
     return raw
 
 
+class InProcessMock:
+    """The mock's app driven in-process (``--scim-mock-transport wsgi``): nothing to stop."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def stop(self) -> None:
+        """Nothing listens, so nothing needs stopping."""
+
+
 def start_mock(settings: ScimSettings) -> ScimTarget:
-    """Start the bundled mock on 127.0.0.1:0 with a random token."""
+    """Start the bundled mock on 127.0.0.1:0 (or in-process) with a random token."""
     from scim_mock.config import MockConfig
-    from scim_mock.server import MockServer
+    from scim_mock.extensions import named
 
     token = secrets.token_urlsafe(16)
-    base = MockConfig(token=token, faults=settings.mock_faults)
+    base = MockConfig(token=token)
     changes: dict[str, Any] = {}
     names = {f.name: f for f in dataclasses.fields(MockConfig)}
     for key, raw in settings.mock_options:
-        if key not in names or key in ("token", "faults", "transport_faults"):
+        if key not in names or key in ("token", "transport_faults"):
             raise pytest.UsageError(f"--scim-mock-option: unknown MockConfig field {key!r}")
         changes[key] = _coerce(getattr(base, key), raw)
+    mock_settings = dataclasses.replace(settings, token=token, auth_header=None)
     try:
         config = base.replace(**changes)
-        server = MockServer(config).start()
+        extensions = named(settings.mock_faults)
+        if settings.mock_transport == "wsgi":
+            from scim_mock.app import create_app
+            from scim_tests.wsgi import IN_PROCESS_ORIGIN, WsgiAdapter
+
+            app = create_app(config, extensions=extensions)
+            url = IN_PROCESS_ORIGIN + config.normalized_base_path
+            return ScimTarget(
+                mock_settings, url, server=InProcessMock(app), adapter=WsgiAdapter(app)
+            )
+        from scim_mock.server import MockServer
+
+        server = MockServer(config, extensions=extensions).start()
     except ValueError as exc:
         raise pytest.UsageError(f"--scim-mock: {exc}") from None
-    mock_settings = dataclasses.replace(settings, token=token, auth_header=None)
     return ScimTarget(mock_settings, server.url, server=server)
 
 

@@ -11,14 +11,7 @@ from typing import Any
 import pytest
 
 from scim_tests import data
-from scim_tests.checks.test_filter import (
-    GROUP_ROLES,
-    USER_ROLES,
-    Population,
-    _expected_roles,
-    _user_bodies,
-    render_filter,
-)
+from scim_tests.checks.test_filter import _expected_roles, render_filter
 from scim_tests.filter_eval import (
     And,
     Compare,
@@ -33,6 +26,7 @@ from scim_tests.filter_eval import (
     parse,
     render,
 )
+from scim_tests.filtering import GROUP_ROLES, USER_ROLES, Population, _user_bodies
 from scim_tests.resources import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA
 from tests.conftest import make_scim
 

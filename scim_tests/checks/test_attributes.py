@@ -17,20 +17,20 @@ from typing import Any
 import pytest
 
 from scim_tests.asserts import assert_status, assert_valid, check, json_object, resources_of
-from scim_tests.checks.test_paginate import (
-    Payload,
+from scim_tests.client import ScimClient, ScimResponse
+from scim_tests.discovery import Spc, feature_supported
+from scim_tests.fixtures import create
+from scim_tests.markers import requirement
+from scim_tests.operations import Payload
+from scim_tests.query import (
+    SEARCH_REQUEST,
     Population,
-    Spc,
     depopulate,
     list_page,
     new_population,
     populate,
     tagged,
 )
-from scim_tests.checks.test_search import SEARCH_REQUEST
-from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import create, feature_supported
-from scim_tests.markers import requirement
 from scim_tests.resources import USER_SCHEMA, find_key, schema_attributes, value_of
 
 Schemas = dict[str, dict[str, Any]]

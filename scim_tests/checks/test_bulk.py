@@ -23,10 +23,12 @@ from scim_tests.asserts import (
     check,
     json_object,
 )
-from scim_tests.checks.test_groups import PATCH_OP, member_ids
 from scim_tests.client import Ownership, ScimClient, ScimResponse
-from scim_tests.fixtures import create, feature_supported
+from scim_tests.discovery import feature_supported
+from scim_tests.fixtures import create
+from scim_tests.groups import member_ids
 from scim_tests.markers import requirement
+from scim_tests.operations import PATCH_OP
 from scim_tests.resources import assert_resource, value_of
 
 Payload = Callable[..., dict[str, Any]]

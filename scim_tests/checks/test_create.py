@@ -12,7 +12,8 @@ import pytest
 
 from scim_tests.asserts import assert_scim_error, assert_status, check, json_object
 from scim_tests.client import ScimClient
-from scim_tests.fixtures import create, feature_supported
+from scim_tests.discovery import feature_supported
+from scim_tests.fixtures import create
 from scim_tests.markers import requirement
 from scim_tests.resources import (
     ENTERPRISE_SCHEMA,

@@ -21,7 +21,8 @@ from scim_tests.asserts import (
     resources_of,
 )
 from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import GROUP_SCHEMA, USER_SCHEMA, feature_supported
+from scim_tests.discovery import feature_supported
+from scim_tests.fixtures import GROUP_SCHEMA, USER_SCHEMA
 from scim_tests.markers import requirement
 
 SPC_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"

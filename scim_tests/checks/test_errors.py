@@ -20,7 +20,8 @@ from scim_tests.asserts import (
     json_object,
 )
 from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import create, feature_supported
+from scim_tests.discovery import feature_supported
+from scim_tests.fixtures import create
 from scim_tests.markers import requirement
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"

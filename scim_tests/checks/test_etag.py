@@ -18,10 +18,11 @@ from typing import Any
 import pytest
 
 from scim_tests.asserts import assert_scim_error, assert_status, check
-from scim_tests.checks.test_groups import PATCH_OP
 from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import create, feature_supported
+from scim_tests.discovery import feature_supported
+from scim_tests.fixtures import create
 from scim_tests.markers import requirement
+from scim_tests.operations import PATCH_OP
 from scim_tests.resources import assert_resource, value_of
 
 Payload = Callable[..., dict[str, Any]]

@@ -1,6 +1,6 @@
 """Differential filter testing (RFC 7644 §3.4.2.2) with Hypothesis.
 
-Random valid filters over the population of :mod:`scim_tests.checks.test_filter` (comparisons
+Random valid filters over the population of :mod:`scim_tests.filtering` (comparisons
 of every operator that suits each attribute's type, ``pr``, ``and``/``or``/``not`` with
 grouping, value paths on emails, URN-qualified and case-scrambled names), with literals drawn
 from the population's own values so results are not trivially empty. Each filter is sent to
@@ -24,8 +24,6 @@ import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
-from scim_tests.checks.test_filter import USER_ROLES, Population, query_all
-from scim_tests.checks.test_filter import filter_population as filter_population  # noqa: F401
 from scim_tests.client import ScimClient
 from scim_tests.failures import ConformanceFailure
 from scim_tests.filter_eval import (
@@ -40,6 +38,8 @@ from scim_tests.filter_eval import (
     parse_datetime,
     render,
 )
+from scim_tests.filtering import USER_ROLES, Population, query_all
+from scim_tests.filtering import filter_population as filter_population  # noqa: F401
 from scim_tests.markers import requirement
 from scim_tests.resources import ENTERPRISE_SCHEMA, USER_SCHEMA
 

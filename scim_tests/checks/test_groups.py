@@ -1,13 +1,12 @@
 """Groups and their members (RFC 7643 §4.2, §4.1.2; RFC 7644 §3.3, §3.5.1, §3.5.2, §3.6).
 
 A group's ``members[].value`` holds member ids; memberships change only through the Group
-(``User.groups`` is readOnly and, when a server returns it, follows the Group). The helpers at
-the top are shared with the joiner/mover/leaver modules.
+(``User.groups`` is readOnly and, when a server returns it, follows the Group). The membership
+helpers live in :mod:`scim_tests.groups`, shared with the joiner/mover/leaver modules.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,145 +18,19 @@ from scim_tests.asserts import (
     check,
     json_object,
 )
-from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import create
+from scim_tests.client import ScimClient
+from scim_tests.groups import (
+    check_groups_omit,
+    check_members,
+    member_ids,
+    new_group_of,
+    new_users,
+    reports_groups,
+    user_group_ids,
+)
 from scim_tests.markers import requirement
-
-PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
-ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-Payload = Callable[..., dict[str, Any]]
-
-# -- helpers shared by the group and lifecycle checks ---------------------------------------
-
-
-def attribute(resource: dict[str, Any], name: str) -> Any:
-    """The value of ``name`` in ``resource`` (attribute names are case-insensitive)."""
-    for key, value in resource.items():
-        if key.lower() == name.lower():
-            return value
-    return None
-
-
-def member_ids(group: dict[str, Any]) -> list[str]:
-    """``members[].value`` of a group (absent members means none)."""
-    members = attribute(group, "members") or []
-    return [str(attribute(m, "value")) for m in members if isinstance(m, dict)]
-
-
-def user_group_ids(user: dict[str, Any]) -> list[str]:
-    """``groups[].value`` of a user (absent means none, or not supported)."""
-    groups = attribute(user, "groups") or []
-    return [str(attribute(g, "value")) for g in groups if isinstance(g, dict)]
-
-
-def read(
-    client: ScimClient, path: str, kind: str, requirement: str | None = None
-) -> tuple[dict[str, Any], ScimResponse]:
-    """GET ``path`` (200), validate the resource; the body and the response."""
-    __tracebackhide__ = True
-    response = client.get(path)
-    assert_status(response, 200, requirement=requirement)
-    body = json_object(response, requirement=requirement)
-    assert_valid(body, kind, response=response, requirement=requirement)
-    return body, response
-
-
-def fetch(
-    client: ScimClient, path: str, kind: str, requirement: str | None = None
-) -> dict[str, Any]:
-    """GET ``path`` (200) and validate the resource."""
-    __tracebackhide__ = True
-    return read(client, path, kind, requirement)[0]
-
-
-def patch_ops(
-    client: ScimClient, path: str, kind: str, *operations: dict[str, Any], requirement: str
-) -> dict[str, Any]:
-    """PATCH (200 with the resource or 204, P-3.5.2-16), then the resource as a GET shows it."""
-    __tracebackhide__ = True
-    response = client.patch(path, {"schemas": [PATCH_OP], "Operations": list(operations)})
-    assert_status(response, 200, 204, requirement=requirement)
-    if response.status_code == 200:
-        assert_valid(json_object(response), kind, response=response, requirement=requirement)
-    return fetch(client, path, kind, requirement=requirement)
-
-
-def put_resource(
-    client: ScimClient, path: str, kind: str, body: dict[str, Any], requirement: str
-) -> dict[str, Any]:
-    """PUT ``body`` (200 with the resource), then the resource as a GET shows it."""
-    __tracebackhide__ = True
-    response = client.put(path, body)
-    assert_status(response, 200, requirement=requirement)
-    assert_valid(json_object(response), kind, response=response, requirement=requirement)
-    return fetch(client, path, kind, requirement=requirement)
-
-
-def replacement(resource: dict[str, Any], **changes: Any) -> dict[str, Any]:
-    """A PUT body from a representation: readOnly meta/groups dropped, ``changes`` applied."""
-    body = {k: v for k, v in resource.items() if k.lower() not in ("meta", "groups")}
-    for name, value in changes.items():
-        body = {k: v for k, v in body.items() if k.lower() != name.lower()}
-        body[name] = value
-    return body
-
-
-def new_group_of(
-    client: ScimClient, group_payload: Payload, *users: dict[str, Any]
-) -> dict[str, Any]:
-    """Create a group whose members are ``users``."""
-    members = [{"value": u["id"]} for u in users]
-    return create(client, "/Groups", group_payload(members=members) if members else group_payload())
-
-
-def new_users(client: ScimClient, user_payload: Payload, count: int) -> list[dict[str, Any]]:
-    """Create ``count`` users."""
-    return [create(client, "/Users", user_payload()) for _ in range(count)]
-
-
-def check_members(
-    client: ScimClient, group_id: str, expected: set[str], title: str, requirement: str
-) -> dict[str, Any]:
-    """GET the group; its member ids are exactly ``expected``."""
-    __tracebackhide__ = True
-    group, response = read(client, f"/Groups/{group_id}", "Group")
-    found = member_ids(group)
-    check(set(found) == expected and len(found) == len(set(found)), title,
-          expected=f"members {sorted(expected)}", received=f"members {found}",
-          response=response, requirement=requirement)  # fmt: skip
-    return group
-
-
-def reports_groups(client: ScimClient, user_id: str, group_id: str) -> bool:
-    """Whether the server maintains User.groups: the member's groups lists ``group_id``.
-
-    A server that never returns ``groups`` (or returns it empty) does not expose the
-    attribute, and C-4.1.2-04 then does not apply. One that lists other groups but not this
-    one fails C-4.1.2-04.
-    """
-    __tracebackhide__ = True
-    user, response = read(client, f"/Users/{user_id}", "User")
-    found = user_group_ids(user)
-    if not found:
-        return False
-    check(group_id in found, "User.groups does not list a group the user is a member of",
-          expected=f"groups[].value contains {group_id}", received=f"groups {found}",
-          response=response, requirement="C-4.1.2-04")  # fmt: skip
-    return True
-
-
-def check_groups_omit(client: ScimClient, user_id: str, group_id: str) -> None:
-    """The user's ``groups`` no longer lists ``group_id`` (C-4.1.2-04)."""
-    __tracebackhide__ = True
-    user, response = read(client, f"/Users/{user_id}", "User")
-    found = user_group_ids(user)
-    check(group_id not in found,
-          f"User.groups of {user_id} still lists group {group_id} after the membership ended",
-          expected=f"no groups[].value {group_id}", received=f"groups {found}",
-          response=response, requirement="C-4.1.2-04")  # fmt: skip
-
-
-# -- checks ---------------------------------------------------------------------------------
+from scim_tests.operations import PATCH_OP, Payload, patch_ops, read, replacement
+from scim_tests.resources import attribute
 
 
 @requirement("C-4.2-03", "C-2.3.7-03")

@@ -9,23 +9,12 @@ from typing import Any
 import pytest
 
 from scim_tests.asserts import assert_list_response, assert_status, assert_valid, check
-from scim_tests.checks.test_groups import (
-    Payload,
-    attribute,
-    check_members,
-    fetch,
-    member_ids,
-    new_group_of,
-    new_users,
-    patch_ops,
-    put_resource,
-    read,
-    replacement,
-    user_group_ids,
-)
 from scim_tests.client import ScimClient
-from scim_tests.fixtures import feature_supported
+from scim_tests.discovery import feature_supported
+from scim_tests.groups import check_members, member_ids, new_group_of, new_users, user_group_ids
 from scim_tests.markers import requirement
+from scim_tests.operations import Payload, fetch, patch_ops, put_resource, read, replacement
+from scim_tests.resources import attribute
 
 
 def add_member(

@@ -22,22 +22,14 @@ from scim_tests.asserts import (
     json_object,
     resources_of,
 )
-from scim_tests.checks.test_groups import (
-    PATCH_OP,
-    Payload,
-    attribute,
-    member_ids,
-    new_group_of,
-    new_users,
-    patch_ops,
-    put_resource,
-    read,
-    replacement,
-)
 from scim_tests.client import Ownership, ScimClient
+from scim_tests.discovery import feature_supported
 from scim_tests.failures import DeprovisioningWarning
-from scim_tests.fixtures import create, feature_supported
+from scim_tests.fixtures import create
+from scim_tests.groups import member_ids, new_group_of, new_users
 from scim_tests.markers import requirement
+from scim_tests.operations import PATCH_OP, Payload, patch_ops, put_resource, read, replacement
+from scim_tests.resources import attribute
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 

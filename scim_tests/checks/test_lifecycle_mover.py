@@ -13,36 +13,18 @@ from typing import Any
 import pytest
 
 from scim_tests.asserts import check
-from scim_tests.checks.test_groups import (
-    ENTERPRISE,
-    Payload,
-    attribute,
+from scim_tests.client import ScimClient
+from scim_tests.fixtures import create
+from scim_tests.groups import (
     check_groups_omit,
     check_members,
     new_group_of,
-    patch_ops,
-    put_resource,
-    read,
-    replacement,
     reports_groups,
     user_group_ids,
 )
-from scim_tests.client import ScimClient
-from scim_tests.fixtures import create
 from scim_tests.markers import requirement
-
-
-def enterprise_offered(resource_types: list[dict[str, Any]]) -> bool:
-    """Whether /ResourceTypes offers the enterprise extension on Users."""
-    for rt in resource_types:
-        if str(rt.get("endpoint", "")).rstrip("/").lower() != "/users":
-            continue
-        for extension in rt.get("schemaExtensions") or []:
-            if isinstance(extension, dict) and str(extension.get("schema")).lower() == (
-                ENTERPRISE.lower()
-            ):
-                return True
-    return False
+from scim_tests.operations import Payload, patch_ops, put_resource, read, replacement
+from scim_tests.resources import ENTERPRISE_SCHEMA, attribute, enterprise_offered
 
 
 def new_mover(client: ScimClient, user_payload: Payload, with_enterprise: bool) -> dict[str, Any]:
@@ -50,17 +32,17 @@ def new_mover(client: ScimClient, user_payload: Payload, with_enterprise: bool) 
     body = user_payload()
     if with_enterprise:
         body["schemas"] = (
-            [*body["schemas"], ENTERPRISE]
-            if ENTERPRISE not in body["schemas"]
+            [*body["schemas"], ENTERPRISE_SCHEMA]
+            if ENTERPRISE_SCHEMA not in body["schemas"]
             else (body["schemas"])
         )
-        body[ENTERPRISE] = {**body.get(ENTERPRISE, {}), "department": "Onboarding"}
+        body[ENTERPRISE_SCHEMA] = {**body.get(ENTERPRISE_SCHEMA, {}), "department": "Onboarding"}
     return create(client, "/Users", body)
 
 
 def department(user: dict[str, Any]) -> Any:
     """The enterprise department of ``user`` (None when absent)."""
-    extension = attribute(user, ENTERPRISE)
+    extension = attribute(user, ENTERPRISE_SCHEMA)
     return attribute(extension, "department") if isinstance(extension, dict) else None
 
 
@@ -106,7 +88,9 @@ def test_mover_attributes_replaced_by_patch_with_paths(
     ]
     changes: dict[str, Any] = {"title": "Head of Moves", "work emails": [email]}
     if extended:
-        operations.append({"op": "replace", "path": f"{ENTERPRISE}:department", "value": "Moves"})
+        operations.append(
+            {"op": "replace", "path": f"{ENTERPRISE_SCHEMA}:department", "value": "Moves"}
+        )
         changes["department"] = "Moves"
     patch_ops(scim_client, f"/Users/{user['id']}", "User", *operations,
               requirement="P-3.5.2.3-02")  # fmt: skip
@@ -125,7 +109,7 @@ def test_mover_attributes_replaced_by_pathless_patch(
     value: dict[str, Any] = {"title": "Chief Mover"}
     changes: dict[str, Any] = {"title": "Chief Mover"}
     if extended:
-        value[ENTERPRISE] = {"department": "Relocation"}
+        value[ENTERPRISE_SCHEMA] = {"department": "Relocation"}
         changes["department"] = "Relocation"
     patch_ops(scim_client, f"/Users/{user['id']}", "User", {"op": "replace", "value": value},
               requirement="P-3.5.2-06")  # fmt: skip
@@ -147,7 +131,8 @@ def test_mover_attributes_replaced_by_put(
         "emails": [{"value": email, "type": "work", "primary": True}],
     }
     if extended:
-        fields[ENTERPRISE] = {**(attribute(user, ENTERPRISE) or {}), "department": "Transfers"}
+        extension = attribute(user, ENTERPRISE_SCHEMA) or {}
+        fields[ENTERPRISE_SCHEMA] = {**extension, "department": "Transfers"}
         changes["department"] = "Transfers"
     put_resource(scim_client, f"/Users/{user['id']}", "User", replacement(user, **fields),
                  "P-3.5.1-02")  # fmt: skip

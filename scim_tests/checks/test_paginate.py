@@ -6,137 +6,37 @@ A module-scoped population of users, tagged with the run prefix, is paged throug
 appear in it exactly once. When the provider sorts, pages are requested with
 ``sortBy=userName`` so that the order the pages cut into is well defined (P-3.4.2.4-09).
 
-The helpers at the top (:class:`Population`, :func:`populate`, :func:`list_page`) are shared
-with the sorting, projection and search modules.
+The population and page helpers (:class:`~scim_tests.query.Population`, :func:`populate`,
+:func:`list_page`) live in :mod:`scim_tests.query`, shared with the sorting, projection and
+search modules.
 """
 
 from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from scim_tests.asserts import assert_status, assert_valid, check, json_object, resources_of
-from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import create, feature_supported
+from scim_tests.asserts import check, resources_of
+from scim_tests.client import ScimClient
+from scim_tests.discovery import Spc, max_results
 from scim_tests.markers import requirement
+from scim_tests.operations import Payload
+from scim_tests.query import (
+    Population,
+    depopulate,
+    ids_of,
+    list_page,
+    new_population,
+    populate,
+    tagged,
+)
 
-Payload = Callable[..., dict[str, Any]]
-Spc = dict[str, Any] | None
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PAGING_SIZE = 5
-
-# -- helpers shared by the paging, sorting, projection and search checks --------------------
-
-
-@dataclass
-class Population:
-    """Users created once per module; ``tag`` starts every userName."""
-
-    tag: str
-    users: list[dict[str, Any]] = field(default_factory=list)
-    filtered: bool = True
-    sorted: bool = False
-
-    @property
-    def ids(self) -> list[str]:
-        """The users' ids in creation order."""
-        return [str(u["id"]) for u in self.users]
-
-    @property
-    def filter(self) -> str:
-        """The filter selecting exactly this population."""
-        return f'userName sw "{self.tag}"'
-
-    def params(self, **extra: Any) -> dict[str, str]:
-        """Query parameters restricted to the population when the provider filters."""
-        params = {"filter": self.filter} if self.filtered else {}
-        params.update({k: str(v) for k, v in extra.items()})
-        return params
-
-
-def populate(
-    client: ScimClient,
-    cache: list[dict[str, Any]],
-    bodies: Callable[[], list[dict[str, Any]]],
-) -> list[dict[str, Any]]:
-    """Create the users of ``bodies()`` once; ``cache`` (module-scoped) keeps them."""
-    __tracebackhide__ = True
-    if not cache:
-        for body in bodies():
-            cache.append(create(client, "/Users", body))
-    return cache
-
-
-def depopulate(client: ScimClient, cache: list[dict[str, Any]]) -> None:
-    """Delete a module's users (those the run still owns)."""
-    for user in cache:
-        if client.ownership.owns(str(user["id"])):
-            client.delete(f"/Users/{user['id']}")
-    cache.clear()
-
-
-def tagged(payload: Payload, tag: str, **overrides: Any) -> dict[str, Any]:
-    """A run-unique User body whose userName starts with ``tag``."""
-    body = payload(**overrides)
-    if "userName" not in overrides:
-        body["userName"] = f"{tag}-{body['userName']}"
-    return body
-
-
-def new_population(tag: str, users: list[dict[str, Any]], spc: Spc) -> Population:
-    """Describe ``users`` with the features the provider advertises."""
-    return Population(
-        tag,
-        users,
-        filtered=feature_supported(spc, "filter") is not False,
-        sorted=feature_supported(spc, "sort") is True,
-    )
-
-
-def list_body(
-    response: ScimResponse, kind: str = "User", requirement: str | tuple[str, ...] | None = None
-) -> dict[str, Any]:
-    """A 200 ListResponse whose resources are valid ``kind`` bodies.
-
-    ``Resources`` may be absent when the page is empty (count=0, past the end).
-    """
-    __tracebackhide__ = True
-    assert_status(response, 200, requirement=requirement)
-    body = json_object(response, requirement=requirement)
-    shown = body if "Resources" in body else {**body, "Resources": []}
-    assert_valid(shown, "ListResponse", response=response, requirement=requirement)
-    for resource in resources_of(body):
-        assert_valid(resource, kind, response=response, requirement=requirement)
-    return body
-
-
-def list_page(
-    client: ScimClient,
-    params: dict[str, str],
-    requirement: str | tuple[str, ...] | None = None,
-    endpoint: str = "/Users",
-) -> tuple[dict[str, Any], ScimResponse]:
-    """GET ``endpoint`` with ``params``: the ListResponse body and the response."""
-    __tracebackhide__ = True
-    response = client.get(endpoint, params=params)
-    return list_body(response, requirement=requirement), response
-
-
-def ids_of(body: dict[str, Any]) -> list[str]:
-    """The ids of a ListResponse's resources, in order."""
-    return [str(r.get("id")) for r in resources_of(body)]
-
-
-def max_results(spc: Spc) -> int | None:
-    """filter.maxResults from /ServiceProviderConfig, if advertised."""
-    value = ((spc or {}).get("filter") or {}).get("maxResults")
-    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
-
 
 # -- the paging population --------------------------------------------------------------------
 

@@ -22,11 +22,11 @@ import pytest
 
 from scim_tests import data
 from scim_tests.asserts import assert_scim_error, assert_status, assert_valid, check, json_object
-from scim_tests.checks.test_groups import PATCH_OP, attribute, read
-from scim_tests.checks.test_lifecycle_mover import enterprise_offered
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.data import Case
 from scim_tests.fixtures import create
+from scim_tests.operations import PATCH_OP, read
+from scim_tests.resources import attribute, enterprise_offered
 
 ENDPOINTS = {"User": "/Users", "Group": "/Groups"}
 _MEMBER = re.compile(r"\{member:(\d+)\}")

@@ -21,10 +21,11 @@ from scim_tests.asserts import (
     check,
     json_object,
 )
-from scim_tests.checks.test_groups import PATCH_OP, Payload, attribute, fetch
 from scim_tests.client import ScimClient
 from scim_tests.fixtures import create
 from scim_tests.markers import requirement
+from scim_tests.operations import PATCH_OP, Payload, fetch
+from scim_tests.resources import attribute
 
 pytestmark = pytest.mark.scim_feature("patch")
 VOLATILE = ("lastModified", "version")

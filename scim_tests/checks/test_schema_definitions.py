@@ -20,10 +20,10 @@ from scim_tests.asserts import (
     json_object,
     resources_of,
 )
-from scim_tests.checks.test_groups import PATCH_OP
 from scim_tests.client import Ownership, ScimClient, ScimResponse
-from scim_tests.fixtures import feature_supported
+from scim_tests.discovery import feature_supported
 from scim_tests.markers import requirement
+from scim_tests.operations import PATCH_OP
 from scim_tests.resources import (
     ENTERPRISE_SCHEMA,
     USER_SCHEMA,

@@ -15,10 +15,13 @@ from typing import Any
 import pytest
 
 from scim_tests.asserts import check
-from scim_tests.checks.test_paginate import (
-    Payload,
+from scim_tests.client import ScimClient, ScimResponse
+from scim_tests.discovery import Spc, feature_supported
+from scim_tests.markers import requirement
+from scim_tests.operations import Payload
+from scim_tests.query import (
+    SEARCH_REQUEST,
     Population,
-    Spc,
     depopulate,
     ids_of,
     list_body,
@@ -27,12 +30,8 @@ from scim_tests.checks.test_paginate import (
     populate,
     tagged,
 )
-from scim_tests.client import ScimClient, ScimResponse
-from scim_tests.fixtures import feature_supported
-from scim_tests.markers import requirement
 from scim_tests.resources import USER_SCHEMA
 
-SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
 UNSUPPORTED = (404, 405, 501)
 
 

@@ -15,19 +15,11 @@ from typing import Any
 import pytest
 
 from scim_tests.asserts import check
-from scim_tests.checks.test_paginate import (
-    Payload,
-    Population,
-    Spc,
-    depopulate,
-    ids_of,
-    list_page,
-    max_results,
-    new_population,
-    populate,
-)
 from scim_tests.client import ScimClient, ScimResponse
+from scim_tests.discovery import Spc, max_results
 from scim_tests.markers import requirement
+from scim_tests.operations import Payload
+from scim_tests.query import Population, depopulate, ids_of, list_page, new_population, populate
 from scim_tests.resources import USER_SCHEMA, schema_attributes
 
 pytestmark = pytest.mark.scim_feature("sort")

@@ -1,0 +1,72 @@
+"""A ``requests`` transport adapter that calls a WSGI app in-process instead of a socket.
+
+With ``--scim-mock-transport wsgi`` the suite drives the bundled mock through this adapter: the
+same requests, headers and bodies reach the app, without a listening socket, a server thread or
+TCP. It is for runs where the socket is not what is tested (the defect matrix runs the suite
+hundreds of times); the base URL is then ``http://scim-mock.invalid/...``, so curl lines in
+failure reports are not runnable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+from requests.utils import get_encoding_from_headers
+from werkzeug.test import Client
+
+IN_PROCESS_ORIGIN = "http://scim-mock.invalid"
+#: Headers the socket would carry but a WSGI environ builds itself.
+_TRANSPORT_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding"})
+
+
+class WsgiAdapter(BaseAdapter):
+    """Answers every request by calling ``app`` (a WSGI callable)."""
+
+    def __init__(self, app: Any) -> None:
+        super().__init__()
+        self.client = Client(app, use_cookies=False)
+
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: Any = None,
+        verify: Any = True,
+        cert: Any = None,
+        proxies: Mapping[str, str] | None = None,
+    ) -> requests.Response:
+        """Run the request through the app and wrap its answer as a ``requests.Response``."""
+        url = urlsplit(request.url or "")
+        body = request.body
+        data = body.encode("utf-8") if isinstance(body, str) else body
+        headers = {
+            name: value
+            for name, value in request.headers.items()
+            if name.lower() not in _TRANSPORT_HEADERS
+        }
+        answer = self.client.open(
+            path=url.path,
+            base_url=f"{url.scheme}://{url.netloc}",
+            query_string=url.query,
+            method=request.method or "GET",
+            headers=headers,
+            data=data if data is not None else b"",
+        )
+        response = requests.Response()
+        response.status_code = answer.status_code
+        response.reason = answer.status.partition(" ")[2]
+        response.headers = CaseInsensitiveDict(dict(answer.headers.items()))
+        response._content = answer.get_data()
+        response.encoding = get_encoding_from_headers(response.headers)
+        response.url = request.url or ""
+        response.request = request
+        answer.close()
+        return response
+
+    def close(self) -> None:
+        """Nothing to release: there is no connection."""
