@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         action="append",
         default=[],
         metavar="NAME",
-        help="enable a deliberate defect by name (see scim_mock.faults; repeatable)",
+        help="enable a deliberate defect by name (the scim_defects catalog; repeatable)",
     )
     serve.add_argument("--latency-ms", type=int, default=0, help="delay every response")
     serve.add_argument(
@@ -70,7 +70,6 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         etag_supported=not args.no_etag,
         sort_supported=not args.no_sort,
         filter_max_results=args.max_results,
-        faults=tuple(args.fault),
         transport_faults=FaultSettings(
             latency_ms=args.latency_ms,
             rate_limit_every=args.rate_limit_every,
@@ -90,9 +89,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from werkzeug.serving import make_server
 
     from scim_mock.app import create_app
+    from scim_mock.extensions import named
 
     try:
-        app = create_app(config)
+        app = create_app(config, extensions=named(args.fault))
     except ValueError as exc:  # e.g. an unknown fault name
         print(f"scim-mock: {exc}", file=sys.stderr)
         return 2

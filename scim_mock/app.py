@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 from flask import Flask, Response, request
 
+from scim_mock import transport
 from scim_mock.config import MockConfig
+from scim_mock.extensions import MockExtension
 from scim_mock.handlers import register_error_handlers
 from scim_mock.http import scim_response
+from scim_mock.operations import Provider
 from scim_mock.provider import ServiceProvider
 from scim_mock.schema import SchemaRegistry
+from scim_mock.seams import Seams
 
 
 @dataclass
@@ -21,13 +26,23 @@ class MockState:
 
     config: MockConfig
     registry: SchemaRegistry
-    provider: ServiceProvider
+    provider: Provider
     started: str
+    extensions: tuple[str, ...] = ()
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def create_app(config: MockConfig | None = None, registry: SchemaRegistry | None = None) -> Flask:
-    """Build a mock SCIM service provider app for ``config`` (defaults: strict, auth off)."""
+def create_app(
+    config: MockConfig | None = None,
+    registry: SchemaRegistry | None = None,
+    *,
+    extensions: Sequence[MockExtension] = (),
+) -> Flask:
+    """Build a mock SCIM service provider app for ``config`` (defaults: strict, auth off).
+
+    ``extensions`` change the app's behaviour through the public seams, applied in order
+    (:mod:`scim_mock.extensions`); without them the app is the strict mock.
+    """
     config = config or MockConfig()
     registry = registry or SchemaRegistry.load()
     app = Flask("scim_mock")
@@ -40,11 +55,15 @@ def create_app(config: MockConfig | None = None, registry: SchemaRegistry | None
     # No 308 redirects with an HTML body for "//Users": such paths are simply unknown (404).
     app.url_map.merge_slashes = False
 
-    from scim_mock import faults
-
-    provider = faults.build_provider(registry, config)
+    seams = Seams()
+    for extension in extensions:
+        seams = extension.seams(seams)
+    provider: Provider = ServiceProvider(registry, config, seams=seams)
+    for extension in extensions:
+        provider = extension.provider(provider)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    state = MockState(config, registry, provider, started)
+    names = tuple(getattr(e, "name", type(e).__name__) for e in extensions)
+    state = MockState(config, registry, provider, started, names)
     app.extensions["scim_mock"] = state
 
     from scim_mock.views import bulk, control, discovery, resources
@@ -73,5 +92,7 @@ def create_app(config: MockConfig | None = None, registry: SchemaRegistry | None
             return scim_response(None, status=204, headers={"Allow": ", ".join(allowed)})
         return None
 
-    faults.install(app, config)
+    transport.install(app, config.transport_faults, config.normalized_base_path)
+    for extension in extensions:
+        extension.init_app(app)
     return app

@@ -53,8 +53,6 @@ class MockConfig:
     #: Largest request body accepted outside /Bulk, in bytes.
     max_request_size: int = 1_048_576
     documentation_uri: str = "https://scim-conformance.invalid/docs/mock"
-    #: Names of deliberate defects (see ``scim_mock.faults``); empty for the strict mock.
-    faults: tuple[str, ...] = ()
     transport_faults: FaultSettings = field(default_factory=FaultSettings)
     #: Keep a log of the requests clients send (served at /_mock/requests).
     record_requests: bool = True

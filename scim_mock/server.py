@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from types import TracebackType
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from scim_mock.app import create_app
 from scim_mock.config import MockConfig
+from scim_mock.extensions import MockExtension
 
 
 class _QuietHandler(WSGIRequestHandler):
@@ -28,10 +30,15 @@ class MockServer:
     """
 
     def __init__(
-        self, config: MockConfig | None = None, host: str = "127.0.0.1", port: int = 0
+        self,
+        config: MockConfig | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        extensions: Sequence[MockExtension] = (),
     ) -> None:
         self.config = config or MockConfig()
-        self.app = create_app(self.config)
+        self.app = create_app(self.config, extensions=extensions)
         self.host = host
         self.port = port
         self._server: BaseWSGIServer | None = None

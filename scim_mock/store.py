@@ -35,6 +35,22 @@ DEFAULT_UNIQUE: dict[str, tuple[tuple[str, bool], ...]] = {
 }
 _ONE_MS = timedelta(milliseconds=1)
 
+#: Whether a unique value already held by ``holder`` conflicts with a write of ``own_id``
+#: (None for a create).
+ConflictRule = Callable[[str, str | None], bool]
+#: The version a modified resource gets, from its previous version and a fresh one.
+VersionRule = Callable[[str, str], str]
+
+
+def held_by_another(holder: str, own_id: str | None) -> bool:
+    """A unique value conflicts unless the resource being written holds it itself."""
+    return holder != own_id
+
+
+def fresh_version(previous: str, fresh: str) -> str:
+    """Every modification gets a new version (P-3.14-06, C-3.1-22)."""
+    return fresh
+
 
 @runtime_checkable
 class ResourceStore(Protocol):
@@ -137,11 +153,18 @@ class InMemoryStore:
 
     ``unique`` maps a resource type name to the attributes whose values must be unique within
     that type (P-3.3-07, C-7-22) with their caseExact flag. ``group_resource_type`` names the
-    type whose ``members[].value`` feed the reverse membership index.
+    type whose ``members[].value`` feed the reverse membership index. ``conflict`` decides
+    whether a taken unique value conflicts with a write and ``version_rule`` which version a
+    modified resource gets; both are seams for extensions (:class:`scim_mock.seams.Seams`).
     """
 
     def __init__(
-        self, unique: UniqueSpec | None = None, *, group_resource_type: str = "Group"
+        self,
+        unique: UniqueSpec | None = None,
+        *,
+        group_resource_type: str = "Group",
+        conflict: ConflictRule = held_by_another,
+        version_rule: VersionRule = fresh_version,
     ) -> None:
         spec = DEFAULT_UNIQUE if unique is None else unique
         self._unique_spec: dict[str, dict[str, tuple[str, bool]]] = {
@@ -149,6 +172,8 @@ class InMemoryStore:
             for rt, attrs in spec.items()
         }
         self._group_type = group_resource_type
+        self._conflict = conflict
+        self._version_rule = version_rule
         self._lock = threading.RLock()
         self._version = 0
         self._resources: dict[str, dict[str, Resource]] = {}
@@ -363,7 +388,7 @@ class InMemoryStore:
         new["meta"] = {
             **current["meta"],
             "lastModified": format_timestamp(moment),
-            "version": self._next_version(),
+            "version": self._version_rule(current["meta"]["version"], self._next_version()),
         }
 
     def _unique_values(self, resource_type: str, resource: Resource) -> dict[str, Any]:
@@ -377,7 +402,7 @@ class InMemoryStore:
     def _check_unique(self, resource_type: str, resource: Resource, own_id: str | None) -> None:
         for name, key in self._unique_values(resource_type, resource).items():
             holder = self._unique.get((resource_type, name), {}).get(key)
-            if holder is not None and holder != own_id:
+            if holder is not None and self._conflict(holder, own_id):
                 raise errors.Uniqueness(
                     f"{name} {resource[name]!r} is already used by another {resource_type}."
                 )

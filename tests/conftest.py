@@ -8,7 +8,7 @@ tests that need another configuration override the ``mock_config`` fixture or ca
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -115,10 +115,17 @@ class Scim:
         return self.patch(path, {"schemas": [PATCH_OP], "Operations": list(operations)}, **kwargs)
 
 
-def make_scim(config: MockConfig | None = None, **changes: Any) -> Scim:
-    """A :class:`Scim` client for a new app built from ``config`` (default: the test token)."""
+def make_scim(
+    config: MockConfig | None = None, *, faults: Sequence[str] = (), **changes: Any
+) -> Scim:
+    """A :class:`Scim` client for a new app built from ``config`` (default: the test token).
+
+    ``faults`` names deliberate defects of :mod:`scim_defects` to plug in.
+    """
+    from scim_defects import defects
+
     config = (config or MockConfig(token=TOKEN)).replace(**changes)
-    app = create_app(config)
+    app = create_app(config, extensions=defects(faults))
     app.testing = True
     base = config.normalized_base_path
     return Scim(app.test_client(), token=config.token, base=base)

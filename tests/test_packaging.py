@@ -30,13 +30,15 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return built
 
 
-def test_wheel_contains_both_packages_and_the_data(wheel: Path) -> None:
+def test_wheel_contains_the_packages_and_the_data(wheel: Path) -> None:
     """schemas/ and fixtures/ are shipped as scim_tests/_data; entry points are declared."""
     names = set(zipfile.ZipFile(wheel).namelist())
     for required in (
         "scim_mock/app.py",
         "scim_mock/py.typed",
         "scim_tests/plugin.py",
+        "scim_defects/registry.py",
+        "scim_defects/py.typed",
         "scim_tests/_data/schemas/scim/User.json",
         "scim_tests/_data/schemas/json/Error.schema.json",
     ):
@@ -45,6 +47,7 @@ def test_wheel_contains_both_packages_and_the_data(wheel: Path) -> None:
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "scim-mock = scim_mock.__main__:main" in text
     assert "scim_tests = scim_tests.plugin" in text
+    assert "[scim_mock.extensions]" in text and "scim_defects = scim_defects:catalog" in text
 
 
 def test_installed_package_finds_its_data(wheel: Path, tmp_path: Path) -> None:
@@ -95,3 +98,11 @@ def test_main_job_from_an_installed_wheel(wheel: Path, tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "Result: PASSED" in run.stdout
     assert "Catalog coverage" in run.stdout
+    # The defects reach the installed mock through the entry point, as for a user.
+    faulty = subprocess.run(
+        [str(env_dir / "bin" / "scim-conformance"), "--mock", "-k", "error_bodies", "--",
+         "--scim-mock-fault", "error-status-integer"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert faulty.returncode == 1, faulty.stdout[-3000:] + faulty.stderr[-3000:]
+    assert "P-3.12-03" in faulty.stdout

@@ -132,6 +132,14 @@ def test_cli_serve_without_token_says_auth_is_off() -> None:
         assert spc["bulk"]["supported"] is False
 
 
+def test_cli_serve_fault_finds_the_defect_through_the_entry_point() -> None:
+    """``--fault NAME`` plugs in a named defect (published by scim_defects as an entry point)."""
+    with serve("--fault", "error-status-integer") as (_, url), requests.Session() as session:
+        response = session.get(f"{url}/Users/nope", timeout=10)
+        assert response.status_code == 404
+        assert response.json()["status"] == 404
+
+
 def test_cli_flags_map_onto_the_config() -> None:
     """Every serve flag sets the matching MockConfig field."""
     from scim_mock.__main__ import _parser, config_from_args
@@ -169,7 +177,7 @@ def test_cli_flags_map_onto_the_config() -> None:
     assert not (config.etag_supported or config.sort_supported)
     assert config.patch_response == "no-content"
     assert config.filter_max_results == 7
-    assert config.faults == ("create-returns-200", "create-no-location")
+    assert args.fault == ["create-returns-200", "create-no-location"]
     settings = config.transport_faults
     assert (settings.latency_ms, settings.rate_limit_every, settings.error_every) == (5, 3, 4)
 

@@ -1,0 +1,183 @@
+"""Queries (RFC 7644 §3.4.2): planning a filter, selecting, sorting and paging resources.
+
+:class:`QueryPlanner` turns the parameters a client sent into one page of results. It parses and
+compiles the filter through the provider's seams, answers an equality on ``id`` or a unique
+attribute from the store's index instead of scanning, computes derived values before filtering
+only when the filter reads them, and sorts each resource type with its own schema.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from scim_mock import filters, listing
+from scim_mock.config import MockConfig
+from scim_mock.errors import InvalidFilter, NotFound
+from scim_mock.memberships import MembershipGraph
+from scim_mock.schema import ResourceType, SchemaRegistry
+from scim_mock.seams import Seams
+from scim_mock.store import ResourceStore
+
+Resource = dict[str, Any]
+Pairs = list[tuple[ResourceType, Resource]]
+
+
+@dataclass(frozen=True)
+class Query:
+    """The parameters of a query (RFC 7644 §3.4.2), as sent by the client (not yet validated)."""
+
+    filter: str | None = None
+    sort_by: str | None = None
+    sort_order: str | None = None
+    start_index: Any = None
+    count: Any = None
+    attributes: list[str] | None = None
+    excluded_attributes: list[str] | None = None
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """One page of a query: (resource type, resource) pairs and the paging figures."""
+
+    resources: Pairs
+    total_results: int
+    start_index: int
+    items_per_page: int
+
+
+class QueryPlanner:
+    """Answers queries over one store with the provider's filter and sort seams."""
+
+    def __init__(
+        self,
+        registry: SchemaRegistry,
+        config: MockConfig,
+        store: ResourceStore,
+        memberships: MembershipGraph,
+        seams: Seams,
+        unique: dict[str, set[str]],
+    ) -> None:
+        self.registry = registry
+        self.config = config
+        self.store = store
+        self.memberships = memberships
+        self.seams = seams
+        #: Resource type name -> lower-cased names of its unique attributes (indexed).
+        self.unique = unique
+
+    def run(self, rts: list[ResourceType], query: Query) -> QueryResult:
+        """Filter, sort and page resources of one or several types."""
+        selected: Pairs = []
+        node = self.parse(rts, query.filter)
+        predicates = self.compile(rts, node)
+        for rt in rts:
+            predicate = predicates.get(rt.name)
+            if node is not None and predicate is None:
+                continue  # root query: the filter names attributes this type does not have
+            selected.extend((rt, r) for r in self.matching(rt, node, predicate))
+        if query.sort_by is not None or query.sort_order is not None:
+            selected = self.sort(rts, selected, query)
+        page, start, items = listing.paginate(
+            selected,
+            query.start_index,
+            query.count,
+            default_count=min(self.config.default_page_size, self.config.filter_max_results),
+            max_count=self.config.filter_max_results,
+        )
+        return QueryResult(page, len(selected), start, items)
+
+    def parse(self, rts: list[ResourceType], text: str | None) -> filters.Filter | None:
+        """The filter's AST (None without a filter); URNs of every queried type qualify paths."""
+        if text is None:
+            return None
+        return self.seams.parse_filter(text, [u for rt in rts for u in rt.schema_ids])
+
+    def compile(
+        self, rts: list[ResourceType], node: filters.Filter | None
+    ) -> dict[str, Callable[[Resource], bool]]:
+        """A predicate per resource type the filter applies to.
+
+        A root query skips the types the filter cannot apply to; it fails only when the filter
+        applies to none of them.
+        """
+        if node is None:
+            return {}
+        compiled: dict[str, Callable[[Resource], bool]] = {}
+        first_error: InvalidFilter | None = None
+        for rt in rts:
+            try:
+                compiled[rt.name] = self.seams.compile_filter(node, self.registry, rt)
+            except InvalidFilter as exc:
+                if len(rts) == 1:
+                    raise
+                first_error = first_error or exc
+        if not compiled and first_error is not None:
+            raise first_error
+        return compiled
+
+    def matching(
+        self,
+        rt: ResourceType,
+        node: filters.Filter | None,
+        predicate: Callable[[Resource], bool] | None,
+    ) -> list[Resource]:
+        """The resources of ``rt`` the filter selects, with computed attributes added."""
+        computed = self.memberships.with_computed
+        if predicate is None:
+            return [computed(rt, r) for r in self.store.list(rt.name)]
+        needs_computed = node is not None and self.memberships.refers_to_computed(
+            rt, {p.attribute.lower() for p in filters.filter_attribute_paths(node) if p.attribute}
+        )
+        candidates = self.indexed(rt, node) if node is not None else None
+        if candidates is None and not needs_computed:
+            return [computed(rt, r) for r in self.store.select(rt.name, predicate)]
+        if candidates is None:
+            candidates = self.store.list(rt.name)
+        result = []
+        for resource in candidates:
+            shown = computed(rt, resource)
+            if predicate(shown if needs_computed else resource):
+                result.append(shown)
+        return result
+
+    def indexed(self, rt: ResourceType, node: filters.Filter) -> list[Resource] | None:
+        """Candidates from an index for ``attr eq "value"`` (also inside ``and``), else None."""
+        if isinstance(node, filters.And):
+            left = self.indexed(rt, node.left)
+            return left if left is not None else self.indexed(rt, node.right)
+        if not isinstance(node, filters.Comparison) or node.op != "eq":
+            return None
+        path = node.path
+        if not isinstance(node.value, str) or path.sub_attribute or path.attribute is None:
+            return None
+        if path.urn is not None and path.urn.lower() != rt.schema.lower():
+            return None
+        name = path.attribute.lower()
+        if name == "id":
+            try:
+                return [self.store.get(rt.name, node.value)]
+            except NotFound:
+                return []
+        if name in self.unique.get(rt.name, set()):
+            found = self.store.find_unique(rt.name, name, node.value)
+            return [] if found is None else [found]
+        return None
+
+    def sort(self, rts: list[ResourceType], selected: Pairs, query: Query) -> Pairs:
+        """Order the selection; a root query sorts each type with its own schema, in type order."""
+        if len(rts) == 1:
+            ordered = self.seams.sort(
+                [r for _, r in selected], query.sort_by, query.sort_order, self.registry, rts[0]
+            )
+            return [(rts[0], r) for r in ordered]
+        result: Pairs = []
+        for rt in rts:
+            mine = [r for t, r in selected if t is rt]
+            try:
+                ordered = self.seams.sort(mine, query.sort_by, query.sort_order, self.registry, rt)
+            except Exception:
+                ordered = mine
+            result.extend((rt, r) for r in ordered)
+        return result

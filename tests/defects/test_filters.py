@@ -1,0 +1,244 @@
+"""The filter defects (scim_defects/filters.py and filter_types.py), seen over HTTP.
+
+Each function shows its defect with plain assertions; with the fault on they hold, and against
+the strict mock the same scenario fails one of them (an AssertionError).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from scim_defects import registered_by
+from tests.conftest import ENTERPRISE_SCHEMA, USER_SCHEMA, Scim, make_scim
+
+
+def names(scim: Scim, text: str) -> list[str]:
+    response = scim.get("/Users", query={"filter": text})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return sorted(r["userName"] for r in response.get_json().get("Resources", []))
+
+
+def group_names(scim: Scim, text: str) -> list[str]:
+    response = scim.get("/Groups", query={"filter": text})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return sorted(r["displayName"] for r in response.get_json().get("Resources", []))
+
+
+def seed(scim: Scim) -> None:
+    scim.create_user(
+        "ann",
+        title="Guide",
+        active=True,
+        emails=[
+            {"value": "a@work.example", "type": "work"},
+            {"value": "a@home.example", "type": "home"},
+        ],
+    )
+    scim.create_user(
+        "bob", title="", active=False, emails=[{"value": "b@home.example", "type": "work"}]
+    )
+    scim.create_user("cat", active=True, schemas=[USER_SCHEMA, ENTERPRISE_SCHEMA],
+                     **{ENTERPRISE_SCHEMA: {"department": "Sales"}})  # fmt: skip
+
+
+def check_case_sensitive_strings(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName eq "ANN"') == []
+
+
+def check_or_as_and(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName eq "ann" or userName eq "bob"') == []
+
+
+def check_not_ignored(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'not (userName eq "ann")') == ["ann"]
+
+
+def check_precedence_wrong(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName eq "cat" or userName eq "ann" and active eq false') == []
+
+
+def check_pr_counts_empty(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, "title pr") == ["ann", "bob"]
+
+
+def check_valuepath_any_element(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'emails[type eq "home" and value co "@work."]') == ["ann"]
+
+
+def check_datetime_as_string(scim: Scim) -> None:
+    seed(scim)
+    user = scim.get("/Users", query={"filter": 'userName eq "ann"'}).get_json()["Resources"][0]
+    created = datetime.fromisoformat(user["meta"]["created"].replace("Z", "+00:00"))
+    # An hour earlier, written in UTC+14: chronologically before, textually after.
+    earlier = (created - timedelta(hours=1)).astimezone(timezone(timedelta(hours=14)))
+    assert names(scim, f'meta.created gt "{earlier.isoformat()}"') == []
+
+
+def check_gt_inclusive(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName gt "bob"') == ["bob", "cat"]
+
+
+def check_co_as_sw(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName co "n"') == []
+
+
+def check_invalid_returns_empty(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, "userName eq") == []
+
+
+def check_urn_unsupported(scim: Scim) -> None:
+    seed(scim)
+    response = scim.get("/Users", query={
+        "filter": 'urn:ietf:params:scim:schemas:core:2.0:User:userName eq "ann"'})  # fmt: skip
+    assert response.status_code == 400
+
+
+def check_operator_case_sensitive(scim: Scim) -> None:
+    seed(scim)
+    assert scim.get("/Users", query={"filter": 'userName EQ "ann"'}).status_code == 400
+
+
+def check_attribute_case_sensitive(scim: Scim) -> None:
+    seed(scim)
+    assert scim.get("/Users", query={"filter": 'USERNAME eq "ann"'}).status_code == 400
+
+
+def check_and_as_or(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName eq "ann" and active eq false') == ["ann", "bob"]
+
+
+def check_case_exact_ignored(scim: Scim) -> None:
+    seed(scim)
+    ann = scim.get("/Users", query={"filter": 'userName eq "ann"'}).get_json()["Resources"][0]
+    assert names(scim, f'id eq "{ann["id"].upper()}"') == ["ann"]
+
+
+def check_lt_as_gt(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName lt "bob"') == ["cat"]
+
+
+def check_sw_as_ew(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName sw "n"') == ["ann"]
+
+
+def check_sw_excludes_whole_value(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName sw "ann"') == []
+
+
+def check_value_decoded_twice(scim: Scim) -> None:
+    seed(scim)
+    scim.create_user("dan", title="C++ dev")
+    assert names(scim, 'title eq "C++ dev"') == []
+
+
+def check_boolean_as_string(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, "active eq true") == []
+
+
+def check_ew_case_sensitive(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'userName ew "NN"') == []
+
+
+def check_references_never_match(scim: Scim) -> None:
+    seed(scim)
+    scim.create_user("dan", profileUrl="https://example.com/dan")
+    assert names(scim, 'profileUrl eq "https://example.com/dan"') == []
+
+
+def check_members_not_indexed(scim: Scim) -> None:
+    seed(scim)
+    ann = scim.get("/Users", query={"filter": 'userName eq "ann"'}).get_json()["Resources"][0]
+    scim.create_group("Guides", members=[ann["id"]])
+    assert group_names(scim, "members pr") == []
+
+
+def check_username_index_folded(scim: Scim) -> None:
+    seed(scim)
+    scim.create_user("Dan")
+    assert names(scim, 'userName eq "Dan"') == []
+
+
+CHECKS: dict[str, Callable[[Scim], None]] = {
+    "filter-case-sensitive-strings": check_case_sensitive_strings,
+    "filter-or-as-and": check_or_as_and,
+    "filter-not-ignored": check_not_ignored,
+    "filter-precedence-wrong": check_precedence_wrong,
+    "filter-pr-counts-empty": check_pr_counts_empty,
+    "filter-valuepath-any-element": check_valuepath_any_element,
+    "filter-datetime-as-string": check_datetime_as_string,
+    "filter-gt-inclusive": check_gt_inclusive,
+    "filter-co-as-sw": check_co_as_sw,
+    "filter-invalid-returns-empty": check_invalid_returns_empty,
+    "filter-urn-unsupported": check_urn_unsupported,
+    "filter-operator-case-sensitive": check_operator_case_sensitive,
+    "filter-attribute-case-sensitive": check_attribute_case_sensitive,
+    "filter-and-as-or": check_and_as_or,
+    "filter-case-exact-ignored": check_case_exact_ignored,
+    "filter-lt-as-gt": check_lt_as_gt,
+    "filter-sw-as-ew": check_sw_as_ew,
+    "filter-sw-excludes-whole-value": check_sw_excludes_whole_value,
+    "filter-value-decoded-twice": check_value_decoded_twice,
+    "filter-boolean-as-string": check_boolean_as_string,
+    "filter-ew-case-sensitive": check_ew_case_sensitive,
+    "filter-references-never-match": check_references_never_match,
+    "filter-members-not-indexed": check_members_not_indexed,
+    "filter-username-index-folded": check_username_index_folded,
+}
+
+
+def test_every_filter_fault_has_a_behaviour_test() -> None:
+    """CHECKS covers exactly the faults scim_defects/filters.py and filter_types.py register."""
+    assert set(CHECKS) == registered_by("filters") | registered_by("filter_types")
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_each_fault_changes_behaviour_as_described(name: str) -> None:
+    """With the fault on, the described defect is observable over HTTP."""
+    CHECKS[name](make_scim(faults=(name,)))
+
+
+@pytest.mark.parametrize("name", sorted(CHECKS))
+def test_without_the_fault_the_mock_is_strict(name: str) -> None:
+    """The same scenario fails its defect assertion against the strict mock."""
+    with pytest.raises(AssertionError):
+        CHECKS[name](make_scim())
+
+
+def test_filter_faults_combine() -> None:
+    """Tree rewrites chain: with or-as-and and not-ignored both on, both show."""
+    scim = make_scim(faults=("filter-or-as-and", "filter-not-ignored"))
+    seed(scim)
+    assert names(scim, 'not (userName eq "ann") or userName eq "bob"') == []
+
+
+def test_judged_faults_combine() -> None:
+    """Faults judging terms by attribute chain: ew case-exact and booleans as text both show."""
+    scim = make_scim(faults=("filter-ew-case-sensitive", "filter-boolean-as-string"))
+    seed(scim)
+    assert names(scim, 'userName ew "NN" or active eq true or userName ew "nn"') == ["ann"]
+
+
+def test_judged_terms_inside_value_paths() -> None:
+    """Inside brackets only the judged term changes: ew is exact, eq still ignores case."""
+    scim = make_scim(faults=("filter-ew-case-sensitive",))
+    seed(scim)
+    assert names(scim, 'emails[value ew "@WORK.example"]') == []
+    assert names(scim, 'emails[value ew "@work.example" and type eq "WORK"]') == ["ann"]
