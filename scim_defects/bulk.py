@@ -21,6 +21,7 @@ from typing import Any
 
 from flask import Request, Response, has_request_context, request
 
+from scim_defects.common import relative_path
 from scim_defects.registry import Defect, RequestHook, register, response_json, rewrite
 from scim_mock import http
 from scim_mock.bulk import process_bulk
@@ -37,13 +38,8 @@ BULK_ID = "bulkId:"
 _ENVIRON_KEY = "scim_defects.bulk_request"
 
 
-def _relative(req: Request) -> str:
-    base = http.config().normalized_base_path
-    return req.path[len(base) :] if base and req.path.startswith(base) else req.path
-
-
 def _is_bulk(req: Request) -> bool:
-    return req.method == "POST" and _relative(req).rstrip("/") == "/Bulk"
+    return req.method == "POST" and relative_path(req).rstrip("/") == "/Bulk"
 
 
 def _request_json(req: Request) -> Any:
@@ -366,7 +362,7 @@ def _bulk_201(req: Request, response: Response) -> Response:
 
 def _no_bulk_limits(req: Request, response: Response) -> Response:
     body = response_json(response)
-    if _relative(req).rstrip("/") != "/ServiceProviderConfig" or not isinstance(body, dict):
+    if relative_path(req).rstrip("/") != "/ServiceProviderConfig" or not isinstance(body, dict):
         return response
     if isinstance(body.get("bulk"), dict):
         body["bulk"] = {"supported": body["bulk"].get("supported")}

@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from scim_defects.common import type_with_schema
 from scim_defects.registry import Defect, register
 from scim_mock import errors, filters
 from scim_mock.operations import Provider, ProviderDecorator
@@ -23,18 +24,13 @@ from scim_mock.schema import GROUP, USER, ResourceType
 Resource = dict[str, Any]
 
 
-def _type_with_schema(decorator: ProviderDecorator, schema: str) -> ResourceType:
-    """The resource type whose core schema is ``schema`` (the mock always serves User/Group)."""
-    return next(rt for rt in decorator.registry.resource_types() if rt.schema == schema)
-
-
 class _GroupDeleteDeletesMembers(ProviderDecorator):
     """Deleting a Group cascades to its member Users (it should leave them alone, P-3.6-06)."""
 
     def delete(self, rt: ResourceType, resource_id: str, if_match: list[str] | None = None) -> None:
         members = self.inner.get(rt, resource_id).get("members", []) if rt.schema == GROUP else []
         self.inner.delete(rt, resource_id, if_match)
-        user_rt = _type_with_schema(self, USER)
+        user_rt = type_with_schema(self, USER)
         for member in members:
             if member.get("type") == "User":
                 try:
@@ -50,7 +46,7 @@ class _UserDeleteEmptiesGroups(ProviderDecorator):
         # The groups are emptied before the deletion (so that each changes once, as when the
         # member is removed); check If-Match first so that a refused DELETE changes nothing.
         check_if_match(self.inner.get(rt, resource_id), if_match)
-        group_rt = _type_with_schema(self, GROUP)
+        group_rt = type_with_schema(self, GROUP)
         for group_id in self._direct_groups(group_rt, resource_id):
             try:
                 self.inner.patch(group_rt, group_id, [{"op": "remove", "path": "members"}])

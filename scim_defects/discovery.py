@@ -14,9 +14,9 @@ from typing import Any
 
 from flask import Request, Response
 
+from scim_defects.common import error_response, relative_path
 from scim_defects.registry import Defect, register, response_json, rewrite
-from scim_mock import http
-from scim_mock.errors import InvalidFilter, ScimError
+from scim_mock.errors import InvalidFilter
 
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -24,15 +24,9 @@ USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
-def _relative(req: Request) -> str:
-    """The request path below the SCIM base path ("/Schemas/urn:…")."""
-    base = http.config().normalized_base_path
-    return req.path[len(base) :] if base and req.path.startswith(base) else req.path
-
-
 def _discovery(req: Request) -> tuple[str, bool] | None:
     """("Schemas", single?) for a discovery request, else None."""
-    parts = _relative(req).strip("/").split("/", 1)
+    parts = relative_path(req).strip("/").split("/", 1)
     if parts[0] in ("ServiceProviderConfig", "ResourceTypes", "Schemas"):
         return parts[0], len(parts) > 1 and bool(parts[1])
     return None
@@ -68,15 +62,6 @@ def _attributes(schema: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 def _named(schema: dict[str, Any], name: str) -> dict[str, Any] | None:
     return next((a for a in schema.get("attributes", []) if a.get("name") == name), None)
-
-
-def _error(response: Response, error: ScimError) -> Response:
-    """``response`` turned into the SCIM Error answer for ``error``."""
-    response.status_code = error.status
-    response.content_type = http.SCIM_MEDIA_TYPE
-    response.headers.pop("Location", None)
-    response.headers.pop("ETag", None)
-    return rewrite(response, error.to_json())
 
 
 # -- discovery: /ServiceProviderConfig -------------------------------------------------------
@@ -155,7 +140,7 @@ def _honours_paging(req: Request, response: Response) -> Response:
 
 def _filter_400(req: Request, response: Response) -> Response:
     if _discovery(req) is not None and response.status_code == 403:
-        return _error(response, InvalidFilter("Filters are not supported here."))
+        return error_response(response, InvalidFilter("Filters are not supported here."))
     return response
 
 

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from scim_defects.common import key_of
 from scim_defects.registry import Defect, register
 from scim_mock import errors, validation
 from scim_mock.operations import Provider, ProviderDecorator
@@ -39,13 +40,9 @@ _COMPARISON = re.compile(
 )
 
 
-def _key(body: dict[str, Any], name: str) -> str | None:
-    return next((k for k in body if isinstance(k, str) and k.lower() == name.lower()), None)
-
-
 def _client_id(body: Any) -> str | None:
     """The non-empty id a request body carries (any case of the key), if any."""
-    wanted = body.get(_key(body, "id") or "id") if isinstance(body, dict) else None
+    wanted = body.get(key_of(body, "id") or "id") if isinstance(body, dict) else None
     return wanted if isinstance(wanted, str) and wanted else None
 
 
@@ -139,7 +136,7 @@ class _RenamedIds(ProviderDecorator):
         result = []
         for op in operations:
             if isinstance(op, dict):
-                path_key, value_key = _key(op, "path"), _key(op, "value")
+                path_key, value_key = key_of(op, "path"), key_of(op, "value")
                 path = op[path_key] if path_key else None
                 op = dict(op)
                 if path_key and isinstance(path, str):
@@ -349,7 +346,7 @@ class _MissingRequiredAccepted(ProviderDecorator):
     """POST /Users without a userName gets a generated one instead of a 400 (C-4.1.1-01)."""
 
     def create(self, rt: ResourceType, body: Any) -> Resource:
-        key = _key(body, "userName") if isinstance(body, dict) else None
+        key = key_of(body, "userName") if isinstance(body, dict) else None
         if rt.schema == USER and isinstance(body, dict) and body.get(key or "") in ("", None):
             body = {**body, key or "userName": f"generated-{uuid.uuid4()}"}
         return self.inner.create(rt, body)
@@ -378,7 +375,7 @@ class _PutClearsRequired(ProviderDecorator):
     def replace(
         self, rt: ResourceType, resource_id: str, body: Any, if_match: list[str] | None = None
     ) -> Resource:
-        key = _key(body, "userName") if isinstance(body, dict) else "userName"
+        key = key_of(body, "userName") if isinstance(body, dict) else "userName"
         if rt.schema == USER and isinstance(body, dict) and body.get(key or "", "") in ("", None):
             current = self.inner.get(rt, resource_id)  # 404 for an unknown id, If-Match ignored
             self.cleared.add(resource_id)

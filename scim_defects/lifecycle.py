@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from flask import Request, Response, g, has_request_context, request
 
+from scim_defects.common import type_with_schema
 from scim_defects.registry import Defect, register, response_json, rewrite
 from scim_mock import errors
 from scim_mock.memberships import MembershipGraph
@@ -95,11 +96,6 @@ def _is_user(rt: ResourceType) -> bool:
     return rt.schema == USER
 
 
-def _type_with_schema(provider: ProviderDecorator, schema: str) -> ResourceType:
-    """The resource type whose core schema is ``schema`` (the mock always serves User/Group)."""
-    return next(rt for rt in provider.registry.resource_types() if rt.schema == schema)
-
-
 def _requery(result: QueryResult, keep: Callable[[ResourceType, Resource], bool]) -> QueryResult:
     """``result`` without the resources ``keep`` rejects (totals adjusted)."""
     kept = [(rt, r) for rt, r in result.resources if keep(rt, r)]
@@ -160,7 +156,7 @@ class _UserGroupsWritable(ProviderDecorator):
         return self.inner.replace(rt, resource_id, body, if_match)
 
     def _join(self, user_id: str, entries: Any) -> None:
-        group_rt = _type_with_schema(self, GROUP)
+        group_rt = type_with_schema(self, GROUP)
         for entry in entries if isinstance(entries, list) else [entries]:
             group_id = _field(entry, "value")
             if isinstance(group_id, str):

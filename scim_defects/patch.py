@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from scim_defects.common import key_of
 from scim_defects.registry import Defect, SeamsChange, register
 from scim_mock.errors import InvalidPath, NoTarget
 from scim_mock.schema import ResourceType, SchemaRegistry
@@ -35,11 +36,6 @@ def _op(operation: Any) -> str:
 def _path(operation: Any) -> str:
     path = operation.get("path") if isinstance(operation, dict) else None
     return path if isinstance(path, str) else ""
-
-
-def _key(resource: Resource, name: str) -> str | None:
-    """The key of ``resource`` spelling attribute ``name`` (case-insensitively)."""
-    return next((k for k in resource if k.lower() == name.lower()), None)
 
 
 def _wrap_engine(seams: Seams, wrapper: Callable[[PatchEngine], PatchEngine]) -> Seams:
@@ -105,7 +101,7 @@ def _add_duplicates(seams: Seams) -> Seams:
             result = engine(resource, operations, registry, rt)
             for operation in operations:
                 for name, values in _added_values(operation):
-                    old, key = resource.get(_key(resource, name) or ""), _key(result, name)
+                    old, key = resource.get(key_of(resource, name) or ""), key_of(result, name)
                     if isinstance(old, list) and key is not None:
                         for value in values:
                             if any(_same_value(value, o) for o in old):
@@ -203,7 +199,7 @@ def _add_to_unassigned_ignored(seams: Seams) -> Seams:
     def rewrite_ops(resource: Resource, ops: list[Any], _: Registry, rt: ResourceType) -> list[Any]:
         return [
             op for op in ops
-            if not (_op(op) == "add" and _plain(_path(op)) and _key(resource, _path(op)) is None)
+            if not (_op(op) == "add" and _plain(_path(op)) and key_of(resource, _path(op)) is None)
         ]  # fmt: skip
 
     return _rewrite_ops(seams, rewrite_ops, users_only=True)
@@ -241,7 +237,7 @@ def _replace_keeps_assigned(seams: Seams) -> Seams:
             if not (_op(op) == "replace" and _plain(_path(op))
                     and not _READ_ONLY.match(_path(op))
                     and not _multi_valued(rt, reg, _path(op))
-                    and _key(resource, _path(op)) is not None)
+                    and key_of(resource, _path(op)) is not None)
         ]  # fmt: skip
 
     return _rewrite_ops(seams, rewrite_ops, users_only=True)
@@ -354,10 +350,10 @@ def _replace_unassigned_no_target(seams: Seams) -> Seams:
             path = _path(op)
             if _op(op) == "replace" and path and "[" not in path and ":" not in path:
                 first = path.split(".")[0]
-                container = resource.get(_key(resource, first) or "")
+                container = resource.get(key_of(resource, first) or "")
                 if container is None or (
                     "." in path and isinstance(container, dict)
-                    and _key(container, path.split(".")[1]) is None
+                    and key_of(container, path.split(".")[1]) is None
                 ):  # fmt: skip
                     raise NoTarget(f"'{path}' has no value to replace.")
         return ops

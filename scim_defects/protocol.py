@@ -22,6 +22,7 @@ from typing import Any
 
 from flask import Request, Response, has_request_context, request
 
+from scim_defects.common import error_response, relative_path
 from scim_defects.registry import Defect, RequestHook, register, response_json, rewrite
 from scim_mock import http
 from scim_mock.errors import (
@@ -39,21 +40,6 @@ from scim_mock.operations import ProviderDecorator
 from scim_mock.schema import ResourceType
 
 Resource = dict[str, Any]
-
-
-def _relative(req: Request) -> str:
-    """The request path below the SCIM base path ("/Users/…")."""
-    base = http.config().normalized_base_path
-    return req.path[len(base) :] if base and req.path.startswith(base) else req.path
-
-
-def _error(response: Response, error: ScimError) -> Response:
-    """``response`` turned into the SCIM Error answer for ``error``."""
-    response.status_code = error.status
-    response.content_type = http.SCIM_MEDIA_TYPE
-    response.headers.pop("Location", None)
-    response.headers.pop("ETag", None)
-    return rewrite(response, error.to_json())
 
 
 # -- media type --------------------------------------------------------------------------------
@@ -84,7 +70,7 @@ def _refused(refusal: Refusal) -> Callable[[Request, Response], Response]:
 
     def transform(req: Request, response: Response) -> Response:
         error = refusal(req)
-        return response if error is None else _error(response, error)
+        return response if error is None else error_response(response, error)
 
     return transform
 
@@ -102,7 +88,7 @@ class _MediaTypeGate(ProviderDecorator):
 
     def create(self, rt: ResourceType, body: Any) -> Resource:
         # Only a POST to the resource endpoint itself; a refused /Bulk request still runs.
-        if has_request_context() and _relative(request).rstrip("/") == rt.endpoint:
+        if has_request_context() and relative_path(request).rstrip("/") == rt.endpoint:
             error = self.refusal(request)
             if error is not None:
                 raise error
@@ -181,7 +167,7 @@ def _not_found_as_html(req: Request, response: Response) -> Response:
 
 def _not_found_as_400(req: Request, response: Response) -> Response:
     if response.status_code == 404:
-        return _error(response, BadRequest("Bad request."))
+        return error_response(response, BadRequest("Bad request."))
     return response
 
 
@@ -192,7 +178,7 @@ def _malformed_json_500(req: Request, response: Response) -> Response:
     try:
         json.loads(raw)
     except ValueError:
-        return _error(response, InternalError("Internal error while reading the request."))
+        return error_response(response, InternalError("Internal error while reading the request."))
     return response
 
 
@@ -215,8 +201,8 @@ def _scim_type_snake_case(req: Request, response: Response) -> Response:
 
 
 def _me_404(req: Request, response: Response) -> Response:
-    if _relative(req).rstrip("/") == "/Me" and response.status_code == 501:
-        return _error(response, NotFound("Not found."))
+    if relative_path(req).rstrip("/") == "/Me" and response.status_code == 501:
+        return error_response(response, NotFound("Not found."))
     return response
 
 
@@ -289,7 +275,7 @@ def _empty_bearer(header: str | None) -> bool:
 def _auth_403(req: Request, response: Response) -> Response:
     if response.status_code == 401:
         response.headers.pop("WWW-Authenticate", None)
-        return _error(response, Forbidden("Forbidden."))
+        return error_response(response, Forbidden("Forbidden."))
     return response
 
 
@@ -301,7 +287,7 @@ def _auth_no_challenge(req: Request, response: Response) -> Response:
 def _create_before_auth(req: Request) -> Response | None:
     """A POST to a resource endpoint with bad credentials is performed all the same."""
     token = http.config().token
-    rt = http.state().registry.resource_type_for_endpoint(_relative(req).rstrip("/"))
+    rt = http.state().registry.resource_type_for_endpoint(relative_path(req).rstrip("/"))
     if req.method != "POST" or rt is None or token is None:
         return None
     try:

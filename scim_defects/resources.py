@@ -18,6 +18,7 @@ from typing import Any
 
 from flask import Request, Response, has_request_context, request
 
+from scim_defects.common import key_of
 from scim_defects.registry import Defect, register, response_json, rewrite
 from scim_mock import errors
 from scim_mock.operations import Provider, ProviderDecorator
@@ -27,10 +28,6 @@ from scim_mock.schema import ENTERPRISE_USER, GROUP, USER, ResourceType
 Resource = dict[str, Any]
 Listed = list[str] | None  # attributes or excludedAttributes, as parsed
 _SINGLE = re.compile(r"/(Users|Groups)/[^/.][^/]*$")
-
-
-def _key(body: dict[str, Any], name: str) -> str | None:
-    return next((k for k in body if isinstance(k, str) and k.lower() == name.lower()), None)
 
 
 def _is_resource(body: Any) -> bool:
@@ -153,7 +150,7 @@ class _ReadonlyGroupsAccepted(_ShowsWhatWasSent):
     """A User's readOnly ``groups`` sent in POST/PUT are shown instead of being ignored."""
 
     def pick(self, rt: ResourceType, body: dict[str, Any]) -> Resource | None:
-        key = _key(body, "groups")
+        key = key_of(body, "groups")
         return {"groups": body[key]} if rt.schema == USER and key else None
 
 
@@ -161,7 +158,7 @@ class _TwoPrimariesAccepted(_ShowsWhatWasSent):
     """emails with more than one primary=true are accepted and shown as sent (C-2.4-02)."""
 
     def pick(self, rt: ResourceType, body: dict[str, Any]) -> Resource | None:
-        key = _key(body, "emails")
+        key = key_of(body, "emails")
         values = body.get(key) if key else None
         if isinstance(values, list):
             primaries = [v for v in values if isinstance(v, dict) and v.get("primary") is True]
@@ -195,7 +192,7 @@ class _WrongTypeAccepted(_FixesUpCreate):
     """A string ``active`` ("yes", "true", ...) is coerced to a boolean instead of refused."""
 
     def change(self, rt: ResourceType, body: dict[str, Any]) -> None:
-        key = _key(body, "active")
+        key = key_of(body, "active")
         if key and isinstance(body[key], str):
             body[key] = body[key].lower() in ("yes", "true", "1", "on")
 
@@ -336,7 +333,7 @@ class _PutMerges(ProviderDecorator):
             old = self.inner.get(rt, resource_id)
             merged = {k: v for k, v in old.items() if k not in ("id", "meta")}
             for key, value in body.items():
-                stored = _key(merged, key)
+                stored = key_of(merged, key)
                 if stored and isinstance(value, list) and isinstance(merged[stored], list):
                     merged[stored] = merged[stored] + value
                 else:

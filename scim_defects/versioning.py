@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Request, Response
 
+from scim_defects.common import relative_path
 from scim_defects.registry import Defect, register, response_json, rewrite
 from scim_mock import http
 from scim_mock.errors import InvalidFilter, InvalidSyntax, InvalidValue
@@ -26,11 +27,6 @@ from scim_mock.seams import Seams
 Resource = dict[str, Any]
 Transform = Callable[[Request, Response], Response]
 SCHEMA_URN_PREFIX = "urn:ietf:params:scim:schemas:"
-
-
-def _relative(req: Request) -> str:
-    base = http.config().normalized_base_path
-    return req.path[len(base) :] if base and req.path.startswith(base) else req.path
 
 
 # -- ETags ----------------------------------------------------------------------------------
@@ -184,7 +180,7 @@ class _CreateNeedsCoreSchemaFirst(_EditsCreate):
 
 def _omit_read_only_mutability(req: Request, response: Response) -> Response:
     body = response_json(response)
-    if not _relative(req).startswith("/Schemas") or not isinstance(body, dict):
+    if not relative_path(req).startswith("/Schemas") or not isinstance(body, dict):
         return response
     documents = body.get("Resources", [body])
     for document in documents if isinstance(documents, list) else []:
@@ -222,7 +218,7 @@ def _put_schemas(edit: Callable[[list[Any]], list[Any] | None]) -> Transform:
 
 
 def _urn_names_refused(req: Request, response: Response) -> Response:
-    if req.method != "GET" or not _relative(req).startswith(("/Users", "/Groups")):
+    if req.method != "GET" or not relative_path(req).startswith(("/Users", "/Groups")):
         return response
     for name, error in (("attributes", InvalidValue), ("filter", InvalidFilter)):
         if SCHEMA_URN_PREFIX in req.args.get(name, "").lower():
