@@ -4,7 +4,7 @@
 against the in-process mock with one defect on, for every defect of scim_defects, and records
 every check that fails (blast_radius.json). Where matrix.json promises that a defect fails some
 checks, the sweep shows what else it fails; the matrix test checks the two files agree. Not part
-of ``.ci/run``: it takes about 12 minutes on two cores.
+of ``.ci/run``: it takes about 19 minutes on two cores.
 
 Without ``--write`` the sweep compares its measurement with the committed file and exits 1 when
 they differ (a changed blast radius is a change to review).
