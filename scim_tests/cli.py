@@ -124,6 +124,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         target="bundled mock" if options.mock else options.url.rstrip("/"), run_id=run_id
     )
     status = pytest.main(pytest_args(options, extra, run_id), plugins=[recorder])
+    # pytest's own exit status is authoritative: after an internal error or an interruption
+    # the session may never have finished, so the recorder may not have seen one.
+    recorder.exit_status = int(status)
     recorder.suite_ids = suite_requirement_ids()
     print(recorder.summary_text())
     if options.json:
@@ -132,12 +135,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     if options.html:
         write_html(recorder, options.html)
         print(f"HTML report: {options.html}")
-    if recorder.failed:
-        return 1
-    if status != pytest.ExitCode.OK:
-        # Nothing failed, but the run did not complete (5: no checks collected) or was unusable.
+    if status not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+        # The run did not complete (2 interrupted, 3 internal error, 4 usage, 5 no checks).
         print(f"scim-conformance: pytest exited with status {int(status)}", file=sys.stderr)
-        return int(status) or 1
+        return int(status)
+    if recorder.failed or status != pytest.ExitCode.OK or not recorder.checks:
+        return 1
     return 0
 
 

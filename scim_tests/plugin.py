@@ -89,13 +89,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("scim_timeout", "Per-request timeout in seconds.")
 
 
+# tryfirst: Hypothesis' own pytest_configure loads --hypothesis-profile, so our profiles must be
+# registered before it runs, or "--hypothesis-profile scim-thorough" is an unknown profile.
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
     """Register markers; resolve the target (start the mock) when one is configured."""
     config.addinivalue_line("markers", markers.REQUIREMENT_HELP)
     config.addinivalue_line("markers", markers.FEATURE_HELP)
     settings = resolve_settings(config)
     config.stash[TARGET_KEY] = resolve_target(settings) if _is_runner(config) else None
-    if settings.url or settings.mock:
+    profile = str(config.getoption("hypothesis_profile", default=None) or "")
+    if settings.url or settings.mock or profile.startswith("scim-"):
         _hypothesis_profiles(config)
 
 

@@ -288,8 +288,11 @@ class RunRecorder:
         counts = f"{total.failed} of {len(self.checks)} checks failed"
         if self.failed:
             lines.append(f"Result: FAILED ({counts})")
-        elif self.exit_status or self.collection_errors:
-            lines.append(f"Result: ERROR (pytest exit status {self.exit_status}; {counts})")
+        elif self.exit_status != 0 or self.collection_errors or not self.checks:
+            # A crash, an interruption or a run of no check is never a pass; exit_status is
+            # None when pytest stopped before the session ended (an internal error).
+            status = "none (pytest stopped early)" if self.exit_status is None else self.exit_status
+            lines.append(f"Result: ERROR (pytest exit status {status}; {counts})")
         else:
             lines.append(f"Result: PASSED ({counts})")
         return "\n".join(lines)

@@ -136,6 +136,31 @@ def test_no_checks_selected_is_an_error(tmp_path: Path) -> None:
     assert "Result: ERROR (pytest exit status 5; 0 of 0 checks failed)" in result.stdout
 
 
+def test_an_internal_error_is_never_reported_as_passed(tmp_path: Path) -> None:
+    """pytest stopping with INTERNALERROR (exit 3) prints ERROR and exits 3, not PASSED."""
+    result = run_cli(tmp_path, "--mock", "--", "--hypothesis-profile", "no-such-profile")
+    assert result.returncode == 3, result.stdout[-2000:]
+    assert "INTERNALERROR" in result.stdout + result.stderr
+    assert "Result: ERROR (pytest exit status 3;" in result.stdout
+    assert "Result: PASSED" not in result.stdout
+
+
+@pytest.mark.parametrize("profile, examples", [("scim-quick", 8), ("scim-ci", 25)])
+def test_hypothesis_profiles_work_on_the_command_line(
+    tmp_path: Path, profile: str, examples: int
+) -> None:
+    """``--hypothesis-profile scim-…`` (as the README documents) selects the plugin's profile.
+
+    (scim-thorough, 300 examples, is registered the same way; too slow to run here.)
+    """
+    result = run_cli(
+        tmp_path, "--mock", "-k", "test_random_groups_round_trip", "--",
+        "--hypothesis-profile", profile, "--hypothesis-show-statistics",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"settings.max_examples={examples}" in result.stdout
+
+
 @pytest.mark.parametrize(
     "args", [[], ["https://sp.example/scim/v2", "--mock"]], ids=["neither", "both"]
 )
