@@ -24,7 +24,7 @@ from scim_mock.errors import (
     ScimError,
 )
 from scim_mock.messages import patch_operations
-from scim_mock.provider import ServiceProvider
+from scim_mock.operations import Provider
 from scim_mock.schema import ResourceType
 
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
@@ -156,7 +156,7 @@ def _order(operations: list[_Operation]) -> tuple[list[_Operation], list[_Operat
     return ordered, pending
 
 
-def _target(provider: ServiceProvider, path: str) -> tuple[ResourceType, str | None]:
+def _target(provider: Provider, path: str) -> tuple[ResourceType, str | None]:
     parts = path.strip("/").split("/")
     rt = provider.registry.resource_type_for_endpoint("/" + parts[0])
     if rt is None or len(parts) > 2:
@@ -165,7 +165,7 @@ def _target(provider: ServiceProvider, path: str) -> tuple[ResourceType, str | N
 
 
 def _run(
-    provider: ServiceProvider, op: _Operation, ids: dict[str, str], locate: Locate
+    provider: Provider, op: _Operation, ids: dict[str, str], locate: Locate
 ) -> dict[str, Any]:
     unresolved = sorted(ref for ref in op.refs if ref not in ids)
     if unresolved:
@@ -209,7 +209,7 @@ def _run(
 
 
 def _failed_location(
-    provider: ServiceProvider, op: _Operation, ids: dict[str, str], locate: Locate
+    provider: Provider, op: _Operation, ids: dict[str, str], locate: Locate
 ) -> str | None:
     """RFC 7644 §3.7 (P-3.7-04): every result names its resource, except a failed POST."""
     if op.method == "POST":
@@ -224,7 +224,7 @@ def _failed_location(
 
 
 def process_bulk(
-    body: Any, provider: ServiceProvider, locate: Locate, *, max_operations: int
+    body: Any, provider: Provider, locate: Locate, *, max_operations: int
 ) -> dict[str, Any]:
     """Run a BulkRequest and return the BulkResponse body (RFC 7644 §3.7.3)."""
     operations, fail_on_errors = _parse(body, max_operations)

@@ -1,7 +1,7 @@
 """Resource endpoints: /Users, /Groups (CRUD, PATCH, /.search), root queries and /Me.
 
-Views parse the request, call :class:`scim_mock.provider.ServiceProvider` and serialize; no SCIM
-rule lives here (RFC 7644 §3.3-§3.6, §3.4.3, §3.11).
+Views parse the request, call the provider (:class:`scim_mock.operations.Provider`) and
+serialize; no SCIM rule lives here (RFC 7644 §3.3-§3.6, §3.4.3, §3.11).
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from scim_mock.errors import (
     NotImplementedFeature,
     PreconditionFailed,
 )
+from scim_mock.operations import Provider
 from scim_mock.projection import parse_attribute_list
-from scim_mock.provider import Query, QueryResult, ServiceProvider, etag_matches
+from scim_mock.provider import Query, QueryResult, etag_matches
 from scim_mock.schema import ResourceType
 
 
-def _provider() -> ServiceProvider:
-    provider: ServiceProvider = http.state().provider
+def _provider() -> Provider:
+    provider: Provider = http.state().provider
     return provider
 
 
