@@ -34,6 +34,18 @@ class ConformanceFailure(AssertionError):
         self.hint = hint
         super().__init__(title)
 
+    @property
+    def level(self) -> str:
+        """The verdict class of the violated requirement: ``MUST``, ``SHOULD`` or ``MAY``.
+
+        The first requirement the failure names is the one violated; a failure that names none
+        known to the catalog counts as ``MUST`` (the check could not get a usable answer).
+        """
+        from scim_tests.catalog import catalog
+
+        rows = [catalog()[r] for r in self.requirements if r in catalog()]
+        return rows[0].grade if rows else "MUST"
+
     def headline(self) -> str:
         """``RFC 7644 §3.6 (MUST) P-3.6-02: title`` (or the title alone without a requirement)."""
         if not self.requirements:

@@ -202,8 +202,32 @@ def pytest_runtest_makereport(
             )
     outcome = yield
     report = outcome.get_result()
+    if report.failed and call.excinfo is not None:
+        violated = _violated(call.excinfo.value)
+        if violated:
+            # A new list: the report's properties are the item's list, shared by every phase.
+            report.user_properties = [*report.user_properties, *violated]
     if report.failed:
         clients = getattr(item, "funcargs", {}).get("scim_client")
         transcript = clients.transcript() if clients is not None else ""
         if transcript:
             report.sections.append((f"SCIM exchanges ({report.when})", transcript))
+
+
+def _violated(error: BaseException) -> list[tuple[str, str]]:
+    """``("scim_violated", "<id> <level>")`` for the requirements a failure names.
+
+    Also inside an exception group (Hypothesis reports several distinct failures as one). The
+    report carries them as properties, so they survive xdist and reach JUnit XML.
+    """
+    from scim_tests.failures import ConformanceFailure
+
+    found: list[tuple[str, str]] = []
+    stack = [error]
+    while stack:
+        current = stack.pop(0)
+        if isinstance(current, ConformanceFailure):
+            level = current.level
+            found += [("scim_violated", f"{r} {level}") for r in current.requirements[:1]]
+        stack += list(getattr(current, "exceptions", ()))
+    return list(dict.fromkeys(found))

@@ -51,6 +51,8 @@ class CheckResult:
     failure: str = ""
     exchanges: str = ""
     reason: str = ""
+    #: The requirements the failure says were violated (from the ConformanceFailure).
+    violated: tuple[Cited, ...] = ()
 
     @property
     def name(self) -> str:
@@ -83,6 +85,15 @@ class CheckResult:
     def failed(self) -> bool:
         """Whether the check failed (in its body, its set-up or its teardown)."""
         return self.outcome in FAILED
+
+    @property
+    def violation(self) -> str:
+        """The verdict class of a failure: the violated requirement's level (MUST, SHOULD).
+
+        A failure that names no catalog requirement (a crash, an unusable answer) is MUST.
+        """
+        known = [c.grade for c in self.violated if c.grade != "uncited"]
+        return known[0] if known else "MUST"
 
 
 @dataclass
@@ -120,10 +131,10 @@ def cited(ids: Iterable[str]) -> tuple[Cited, ...]:
     return tuple(result)
 
 
-def _requirement_ids(report: pytest.TestReport) -> list[str]:
+def _requirement_ids(report: pytest.TestReport, prop: str = "scim_requirement") -> list[str]:
     ids = []
     for name, value in report.user_properties:
-        if name == "scim_requirement" and isinstance(value, str):
+        if name == prop and isinstance(value, str):
             ids.append(value.split(" ", 1)[0])
     return list(dict.fromkeys(ids))
 
@@ -158,6 +169,8 @@ class RunRecorder:
     collection_errors: list[str] = field(default_factory=list)
     suite_ids: set[str] | None = None
     findings: list[str] = field(default_factory=list)
+    #: ``should``: every failure fails the run; ``must``: only violations of MUST-class rows.
+    fail_on: str = "should"
 
     def pytest_warning_recorded(
         self, warning_message: warnings.WarningMessage, when: str, nodeid: str, location: Any
@@ -195,6 +208,8 @@ class RunRecorder:
             result.requirements = cited(_requirement_ids(report))
         if report.failed:
             result.outcome = "failed" if report.when == "call" else "error"
+            if not result.violated:
+                result.violated = cited(_requirement_ids(report, "scim_violated"))
             text = failure_text(report)
             result.failure = f"{result.failure}\n\n{text}".strip() if result.failure else text
             result.exchanges += "\n\n".join(
@@ -232,6 +247,29 @@ class RunRecorder:
     def failed(self) -> list[CheckResult]:
         """The checks that failed."""
         return [r for r in self.checks if r.failed]
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether the run did not complete: pytest crashed, was stopped, or ran no check."""
+        if self.collection_errors or not self.checks:
+            return True
+        if self.exit_status == 1:
+            return not self.failed  # pytest saw a failure the recorder did not
+        return self.exit_status != 0
+
+    @property
+    def blocking(self) -> list[CheckResult]:
+        """The failures that fail the run under ``fail_on`` (all, or MUST violations only)."""
+        if self.fail_on == "must":
+            return [r for r in self.failed if r.violation == "MUST"]
+        return self.failed
+
+    def violations(self) -> dict[str, int]:
+        """Failed checks by the level of the requirement they violated."""
+        counts = {"MUST": 0, "SHOULD": 0}
+        for result in self.failed:
+            counts[result.violation if result.violation in counts else "MUST"] += 1
+        return counts
 
     def tally(self, by: str) -> dict[str, Tally]:
         """Counts per ``area`` or per ``grade``."""
@@ -285,14 +323,24 @@ class RunRecorder:
             lines += [f"  {finding}" for finding in self.findings]
         if self.collection_errors:
             lines.append("Could not collect: " + ", ".join(self.collection_errors))
+        violations = self.violations()
+        lines.append(
+            f"Violations: {violations['MUST']} MUST, {violations['SHOULD']} SHOULD deviations; "
+            f"{len(self.findings)} MAY notes (deprovisioning findings)"
+        )
         counts = f"{total.failed} of {len(self.checks)} checks failed"
-        if self.failed:
+        if self.blocking:
             lines.append(f"Result: FAILED ({counts})")
-        elif self.exit_status != 0 or self.collection_errors or not self.checks:
+        elif self.incomplete:
             # A crash, an interruption or a run of no check is never a pass; exit_status is
             # None when pytest stopped before the session ended (an internal error).
             status = "none (pytest stopped early)" if self.exit_status is None else self.exit_status
             lines.append(f"Result: ERROR (pytest exit status {status}; {counts})")
+        elif self.failed:
+            lines.append(
+                f"Result: PASSED with {violations['SHOULD']} SHOULD deviations "
+                f"(--fail-on must; {counts})"
+            )
         else:
             lines.append(f"Result: PASSED ({counts})")
         return "\n".join(lines)
@@ -341,6 +389,10 @@ class RunRecorder:
                         {"id": c.id, "level": c.level, "section": c.section}
                         for c in r.requirements
                     ],
+                    "violated": [
+                        {"id": c.id, "level": c.level, "section": c.section} for c in r.violated
+                    ],
+                    "violation": r.violation if r.failed else None,
                     "failure": r.failure or None,
                     "reason": r.reason or None,
                 }
@@ -350,6 +402,8 @@ class RunRecorder:
                 "total": self.total().as_dict(),
                 "by_area": {k: v.as_dict() for k, v in self.tally("area").items()},
                 "by_level": {k: v.as_dict() for k, v in self.tally("grade").items()},
+                "violations": self.violations(),
+                "fail_on": self.fail_on,
             },
             "coverage": None
             if figures is None

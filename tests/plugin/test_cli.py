@@ -136,6 +136,38 @@ def test_no_checks_selected_is_an_error(tmp_path: Path) -> None:
     assert "Result: ERROR (pytest exit status 5; 0 of 0 checks failed)" in result.stdout
 
 
+def test_fail_on_must_lists_should_deviations_without_failing(tmp_path: Path) -> None:
+    """A failure whose violated requirement is a SHOULD row passes under --fail-on must.
+
+    The failure carries the violated requirement's id and level into the summary and the JSON.
+    """
+    args = ["--mock", "-k", "wrong_value_type", "--json", "run.json"]
+    fault = ["--", "--scim-mock-fault", "boolean-subattribute-coerced"]
+    lenient = run_cli(tmp_path, *args, "--fail-on", "must", *fault)
+    assert lenient.returncode == 0, lenient.stdout[-3000:]
+    assert "Violations: 0 MUST, 1 SHOULD deviations" in lenient.stdout
+    assert "Result: PASSED with 1 SHOULD deviations (--fail-on must;" in lenient.stdout
+    document = json.loads((tmp_path / "run.json").read_text())
+    (failed,) = [c for c in document["checks"] if c["outcome"] == "failed"]
+    assert failed["violation"] == "SHOULD"
+    assert [v["id"] for v in failed["violated"]] == ["P-3.12-22"]
+    assert document["summary"]["violations"] == {"MUST": 0, "SHOULD": 1}
+    strict = run_cli(tmp_path, *args, *fault)  # --fail-on should is the default
+    assert strict.returncode == 1
+    assert "Result: FAILED (1 of" in strict.stdout
+
+
+def test_fail_on_must_still_fails_must_violations(tmp_path: Path) -> None:
+    """A violated MUST row fails the run whatever --fail-on says."""
+    result = run_cli(
+        tmp_path, "--mock", "-k", "error_bodies", "--fail-on", "must", "--",
+        "--scim-mock-fault", "error-status-integer",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert re.search(r"Violations: [1-9]\d* MUST, 0 SHOULD deviations", result.stdout)
+    assert "Result: FAILED" in result.stdout
+
+
 def test_an_internal_error_is_never_reported_as_passed(tmp_path: Path) -> None:
     """pytest stopping with INTERNALERROR (exit 3) prints ERROR and exits 3, not PASSED."""
     result = run_cli(tmp_path, "--mock", "--", "--hypothesis-profile", "no-such-profile")
