@@ -6,6 +6,7 @@ was received, and how to reproduce it (the exchange and a curl line, token redac
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -76,6 +77,21 @@ class ConformanceFailure(AssertionError):
                 "    " + self.exchange.as_curl(),
             ]
         return "\n".join(lines).rstrip()
+
+
+#: Values that differ between failures of one root cause: quoted text, ids, numbers.
+_VARIABLE = re.compile(r"'[^']*'|\"[^\"]*\"|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27,}|\d+")
+
+
+def root_cause(failure: ConformanceFailure) -> str:
+    """``<violated id>: <title shape>``, the key that groups failures of one cause.
+
+    Failures of different checks that violate the same requirement in the same way (the same
+    title once quoted values, ids and numbers are masked) are one root cause: a provider that
+    sends ``status`` as a number fails every check that reads an error body, for one reason.
+    """
+    requirement = failure.requirements[0] if failure.requirements else "uncited"
+    return f"{requirement}: {_VARIABLE.sub('…', failure.title)}"
 
 
 class DeprovisioningWarning(UserWarning):

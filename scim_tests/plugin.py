@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from scim_tests import markers
+from scim_tests.failures import root_cause
 from scim_tests.target import TARGET_KEY, resolve_settings, resolve_target
 
 pytest_plugins = ["scim_tests.fixtures"]
@@ -203,10 +204,12 @@ def pytest_runtest_makereport(
     outcome = yield
     report = outcome.get_result()
     if report.failed and call.excinfo is not None:
-        violated = _violated(call.excinfo.value)
-        if violated:
-            # A new list: the report's properties are the item's list, shared by every phase.
-            report.user_properties = [*report.user_properties, *violated]
+        # On the item, so that later phases' reports carry them too: JUnit XML writes the
+        # properties of the teardown report.
+        for prop in _violated(call.excinfo.value):
+            if prop not in item.user_properties:
+                item.user_properties.append(prop)
+        report.user_properties = list(item.user_properties)
     if report.failed:
         clients = getattr(item, "funcargs", {}).get("scim_client")
         transcript = clients.transcript() if clients is not None else ""
@@ -215,7 +218,7 @@ def pytest_runtest_makereport(
 
 
 def _violated(error: BaseException) -> list[tuple[str, str]]:
-    """``("scim_violated", "<id> <level>")`` for the requirements a failure names.
+    """``("scim_violated", "<id> <level>")`` and ``("scim_root_cause", ...)`` of a failure.
 
     Also inside an exception group (Hypothesis reports several distinct failures as one). The
     report carries them as properties, so they survive xdist and reach JUnit XML.
@@ -229,5 +232,6 @@ def _violated(error: BaseException) -> list[tuple[str, str]]:
         if isinstance(current, ConformanceFailure):
             level = current.level
             found += [("scim_violated", f"{r} {level}") for r in current.requirements[:1]]
+            found.append(("scim_root_cause", root_cause(current)))
         stack += list(getattr(current, "exceptions", ()))
     return list(dict.fromkeys(found))

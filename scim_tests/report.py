@@ -53,6 +53,8 @@ class CheckResult:
     reason: str = ""
     #: The requirements the failure says were violated (from the ConformanceFailure).
     violated: tuple[Cited, ...] = ()
+    #: The failure's root cause (violated requirement and the shape of its title), if known.
+    root_cause: str = ""
 
     @property
     def name(self) -> str:
@@ -210,6 +212,9 @@ class RunRecorder:
             result.outcome = "failed" if report.when == "call" else "error"
             if not result.violated:
                 result.violated = cited(_requirement_ids(report, "scim_violated"))
+            if not result.root_cause:
+                causes = [v for n, v in report.user_properties if n == "scim_root_cause"]
+                result.root_cause = str(causes[0]) if causes else ""
             text = failure_text(report)
             result.failure = f"{result.failure}\n\n{text}".strip() if result.failure else text
             result.exchanges += "\n\n".join(
@@ -263,6 +268,17 @@ class RunRecorder:
         if self.fail_on == "must":
             return [r for r in self.failed if r.violation == "MUST"]
         return self.failed
+
+    def root_causes(self) -> list[tuple[str, list[CheckResult]]]:
+        """Failed checks grouped by root cause, biggest group first.
+
+        A failure without a recorded cause (a crash outside a ConformanceFailure) is its own.
+        """
+        groups: dict[str, list[CheckResult]] = {}
+        for result in self.failed:
+            headline = result.failure.splitlines()[0] if result.failure else result.outcome
+            groups.setdefault(result.root_cause or headline, []).append(result)
+        return sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
 
     def violations(self) -> dict[str, int]:
         """Failed checks by the level of the requirement they violated."""
@@ -323,6 +339,12 @@ class RunRecorder:
             lines += [f"  {finding}" for finding in self.findings]
         if self.collection_errors:
             lines.append("Could not collect: " + ", ".join(self.collection_errors))
+        causes = self.root_causes()
+        if causes:
+            lines.append(f"Root causes ({len(causes)}, biggest first):")
+            for cause, results in causes:
+                plural = "check" if len(results) == 1 else "checks"
+                lines.append(f"  {cause}: {len(results)} {plural}")
         violations = self.violations()
         lines.append(
             f"Violations: {violations['MUST']} MUST, {violations['SHOULD']} SHOULD deviations; "
@@ -393,6 +415,7 @@ class RunRecorder:
                         {"id": c.id, "level": c.level, "section": c.section} for c in r.violated
                     ],
                     "violation": r.violation if r.failed else None,
+                    "root_cause": r.root_cause or None,
                     "failure": r.failure or None,
                     "reason": r.reason or None,
                 }
@@ -403,6 +426,10 @@ class RunRecorder:
                 "by_area": {k: v.as_dict() for k, v in self.tally("area").items()},
                 "by_level": {k: v.as_dict() for k, v in self.tally("grade").items()},
                 "violations": self.violations(),
+                "root_causes": [
+                    {"cause": cause, "checks": [r.label for r in results]}
+                    for cause, results in self.root_causes()
+                ],
                 "fail_on": self.fail_on,
             },
             "coverage": None

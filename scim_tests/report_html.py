@@ -96,12 +96,23 @@ def render_html(run: RunRecorder) -> str:
             f"including partially testable rows: {escape(str(figures[1]))}</p>"
         )
     failed = run.failed
-    if failed:
+    if run.blocking:
         verdict = f"<p class='failed'>FAILED: {len(failed)} of {len(run.checks)} checks failed</p>"
-    elif run.exit_status or run.collection_errors:
+    elif run.incomplete:
+        # The same rule as the console: a crash or a run of no check is never a pass.
         verdict = f"<p class='error'>ERROR: pytest exit status {run.exit_status}</p>"
+    elif failed:
+        verdict = (
+            f"<p class='passed'>PASSED with {len(failed)} SHOULD deviations (--fail-on must)</p>"
+        )
     else:
         verdict = f"<p class='passed'>PASSED: {len(run.checks)} checks, none failed</p>"
+    causes = "".join(
+        f"<li><strong>{len(results)}</strong> &times; {escape(cause)}</li>"
+        for cause, results in run.root_causes()
+    )
+    if causes:
+        verdict += f"<h2>Root causes</h2><ol>{causes}</ol>"
     if run.collection_errors:
         broken = escape(", ".join(run.collection_errors))
         verdict += f"<p class='error'>Could not collect: {broken}</p>"

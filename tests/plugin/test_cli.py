@@ -129,6 +129,36 @@ def test_failing_run_exits_1_and_lists_the_failed_check(tmp_path: Path) -> None:
     assert "GET /scim/v2/Users/" in page  # the exchange transcript
 
 
+def test_failures_of_one_cause_are_grouped_biggest_first(tmp_path: Path) -> None:
+    """One provider bug that fails many checks is shown once, with the checks it explains.
+
+    The grouping key is the violated requirement and the failure's title with its variable
+    parts masked; console, JSON, HTML and JUnit (a ``scim_root_cause`` property) all carry it.
+    """
+    result = run_cli(
+        tmp_path, "--mock", "-k", "error_bodies or delete", "--json", "run.json",
+        "--html", "run.html", "--junitxml", "junit.xml", "--",
+        "--scim-mock-fault", "error-status-integer",
+    )  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    match = re.search(
+        r"^Root causes \(1, biggest first\):\n"
+        r"  P-3\.12-03: The error body's status is not a string: (\d+) checks$",
+        result.stdout,
+        re.MULTILINE,
+    )
+    assert match, result.stdout[-3000:]
+    document = json.loads((tmp_path / "run.json").read_text())
+    failed = [c["check"] for c in document["checks"] if c["outcome"] == "failed"]
+    (cause,) = document["summary"]["root_causes"]
+    assert cause["cause"] == "P-3.12-03: The error body's status is not a string"
+    assert sorted(cause["checks"]) == sorted(failed) and len(failed) == int(match.group(1))
+    assert "Root causes" in (tmp_path / "run.html").read_text(encoding="utf-8")
+    junit = ET.parse(tmp_path / "junit.xml").getroot()
+    causes = {p.get("value") for p in junit.iter("property") if p.get("name") == "scim_root_cause"}
+    assert causes == {cause["cause"]}
+
+
 def test_no_checks_selected_is_an_error(tmp_path: Path) -> None:
     """pytest's "no tests collected" (5) is not a pass."""
     result = run_cli(tmp_path, "--mock", "-k", "no_check_is_called_like_this")
