@@ -153,14 +153,18 @@ def scim_schemas(scim_discovery_client: ScimClient) -> dict[str, dict[str, Any]]
 
 @pytest.fixture(autouse=True)
 def _scim_feature_gate(request: pytest.FixtureRequest) -> None:
-    """Skip a check whose ``scim_feature`` the provider does not advertise, naming the evidence."""
-    mark = request.node.get_closest_marker("scim_feature")
-    if mark is None:
+    """Skip a check whose ``scim_feature`` the provider does not advertise, naming the evidence.
+
+    Every feature mark counts, not only the closest: a check of the bulk module (module mark
+    ``bulk``) that also needs ETags (its own mark ``etag``) runs only when both are offered.
+    """
+    names = [mark.args[0] for mark in request.node.iter_markers("scim_feature")]
+    if not names:
         return
     spc = request.getfixturevalue("service_provider_config")
-    name = mark.args[0]
-    if feature_supported(spc, name) is False:
-        pytest.skip(f"ServiceProviderConfig advertises {name}.supported=false (RFC 7643 §5)")
+    for name in dict.fromkeys(names):
+        if feature_supported(spc, name) is False:
+            pytest.skip(f"ServiceProviderConfig advertises {name}.supported=false (RFC 7643 §5)")
 
 
 # -- test data ------------------------------------------------------------------------------

@@ -115,6 +115,37 @@ def list_page(
     return list_body(response, requirement=requirement), response
 
 
+#: The most pages a check follows (a provider that never ends its list is cut off there).
+MAX_PAGES = 100
+
+
+def pages(
+    fetch: Callable[[int], tuple[dict[str, Any], ScimResponse]],
+    wanted: set[str] | None = None,
+) -> tuple[list[dict[str, Any]], ScimResponse]:
+    """Every resource of a paged list, in order: ``fetch(startIndex)`` gives one page.
+
+    A provider may return fewer resources per page than ``count`` asked for (RFC 7644
+    §3.4.2.4), so the pages are followed by ``startIndex`` up to ``totalResults``; with
+    ``wanted`` (ids) it stops as soon as all of them were seen.
+    """
+    __tracebackhide__ = True
+    found: list[dict[str, Any]] = []
+    start = 1
+    for _ in range(MAX_PAGES):
+        body, response = fetch(start)
+        page = resources_of(body)
+        found += page
+        start += len(page)
+        total = body.get("totalResults")
+        seen = {str(r.get("id")) for r in found}
+        if not page or not isinstance(total, int) or start > total:
+            break
+        if wanted is not None and wanted <= seen:
+            break
+    return found, response
+
+
 def ids_of(body: dict[str, Any]) -> list[str]:
     """The ids of a ListResponse's resources, in order."""
     return [str(r.get("id")) for r in resources_of(body)]

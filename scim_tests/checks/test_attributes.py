@@ -28,6 +28,7 @@ from scim_tests.query import (
     depopulate,
     list_page,
     new_population,
+    pages,
     populate,
     tagged,
 )
@@ -83,9 +84,12 @@ def _listed(
     client: ScimClient, population: Population, requirement: str, **params: str
 ) -> tuple[list[dict[str, Any]], ScimResponse]:
     __tracebackhide__ = True
-    body, response = list_page(client, population.params(count=1000, **params),
-                               requirement=requirement)  # fmt: skip
-    return _mine(population, body, response, requirement), response
+    found, response = pages(
+        lambda start: list_page(client, population.params(count=1000, startIndex=start,
+                                **params), requirement=requirement),  # fmt: skip
+        set(population.ids),
+    )
+    return _mine(population, {"Resources": found}, response, requirement), response
 
 
 def _extra(resource: dict[str, Any], allowed: tuple[str, ...]) -> list[str]:

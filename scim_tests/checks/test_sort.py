@@ -14,12 +14,20 @@ from typing import Any
 
 import pytest
 
-from scim_tests.asserts import check
+from scim_tests.asserts import check, resources_of
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import Spc, max_results
 from scim_tests.markers import requirement
 from scim_tests.operations import Payload
-from scim_tests.query import Population, depopulate, ids_of, list_page, new_population, populate
+from scim_tests.query import (
+    Population,
+    depopulate,
+    ids_of,
+    list_page,
+    new_population,
+    pages,
+    populate,
+)
 from scim_tests.resources import USER_SCHEMA, schema_attributes
 
 pytestmark = pytest.mark.scim_feature("sort")
@@ -82,15 +90,27 @@ def names(population: Population, ids: list[str]) -> list[str]:
 def order(
     client: ScimClient, population: Population, spc: Spc, requirement: str, **params: str
 ) -> tuple[list[str], ScimResponse]:
-    """The population's names in the order the server sorts them with ``params``."""
+    """The population's names in the order the server sorts them with ``params``.
+
+    A provider may return fewer resources per page than ``count`` asks (RFC 7644 §3.4.2.4), so
+    the pages are followed with the same sort parameters and concatenated.
+    """
     __tracebackhide__ = True
     count = len(population.users) if population.filtered else max_results(spc) or 1000
-    body, response = list_page(client, population.params(count=count, **params),
-                               requirement=requirement)  # fmt: skip
-    if not population.filtered and body.get("totalResults", 0) > len(ids_of(body)):
-        pytest.skip("without filter support the whole tenant does not fit one page to sort")
+    if not population.filtered:
+        body, response = list_page(client, population.params(count=count, **params),
+                                   requirement=requirement)  # fmt: skip
+        if body.get("totalResults", 0) > len(ids_of(body)):
+            pytest.skip("without filter support the whole tenant does not fit one page to sort")
+        found = resources_of(body)
+    else:
+        found, response = pages(
+            lambda start: list_page(client, population.params(count=count, startIndex=start,
+                                    **params), requirement=requirement),  # fmt: skip
+            set(population.ids),
+        )
     mine = set(population.ids)
-    return names(population, [i for i in ids_of(body) if i in mine]), response
+    return names(population, [str(r.get("id")) for r in found if r.get("id") in mine]), response
 
 
 def expect(
