@@ -17,11 +17,12 @@ from typing import Any
 
 import pytest
 
-from scim_tests.asserts import assert_list_response, assert_valid
+from scim_tests.asserts import assert_list_response, assert_valid, resources_of
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import feature_supported
 from scim_tests.filter_eval import Typing
 from scim_tests.fixtures import create
+from scim_tests.query import pages
 from scim_tests.resources import (
     ENTERPRISE_SCHEMA,
     GROUP_SCHEMA,
@@ -33,7 +34,6 @@ USER_ROLES = ("alpha", "bravo", "charlie", "delta", "echo")
 GROUP_ROLES = ("admins", "auditors", "empty")
 NUMBERS: dict[str, dict[str, float]] = {"integer": {"alpha": 9, "bravo": 10, "charlie": 100},
            "decimal": {"alpha": 2.5, "bravo": 10.25}}  # fmt: skip
-MAX_PAGES = 100
 
 
 @dataclass
@@ -181,20 +181,30 @@ def query_all(
     """Page through ``endpoint?filter=text``; the population ids found (None on an error)."""
     __tracebackhide__ = True
     kind = "User" if endpoint == "/Users" else "Group"
-    mine, found, start = population.ids(endpoint), set(), 1
-    for _ in range(MAX_PAGES):
+    mine = population.ids(endpoint)
+
+    def fetch(start: int) -> tuple[dict[str, Any], ScimResponse]:
+        __tracebackhide__ = True
         response = client.get(endpoint, params={"filter": text, "startIndex": start,
                                                 "count": 100})  # fmt: skip
         if response.status_code >= 400:
-            return None, response
+            raise _Refused(response)
         body = assert_list_response(response, requirement=requirement)
-        page = [r for r in body.get("Resources") or [] if isinstance(r, dict)]
-        for resource in page:
+        for resource in resources_of(body):
             if resource.get("id") in mine:
                 assert_valid(resource, kind, response=response, requirement=requirement)
-                found.add(str(resource["id"]))
-        start += len(page)
-        total = body.get("totalResults")
-        if not page or not isinstance(total, int) or start > total:
-            return found, response
-    return found, response
+        return body, response
+
+    try:
+        found, response = pages(fetch)
+    except _Refused as refused:
+        return None, refused.response
+    return {str(r["id"]) for r in found if r.get("id") in mine}, response
+
+
+class _Refused(Exception):
+    """The provider answered a page with an error (the filter check judges that answer)."""
+
+    def __init__(self, response: ScimResponse) -> None:
+        super().__init__(response.status_code)
+        self.response = response
