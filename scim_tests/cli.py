@@ -9,9 +9,12 @@ the engine, so everything after ``--`` goes to pytest unchanged::
     scim-conformance --mock -m "scim_requirement(level='MUST')" -n auto
     scim-conformance --mock -- --scim-mock-fault error-status-integer -x
 
-Exit status: 0 when no check failed; 1 when a check failed; pytest's own status otherwise
-(2 interrupted, 3 internal error, 4 usage error, 5 no checks collected); 2 for a usage error of
-this command.
+With ``--baseline report.json`` (an earlier ``--json`` report) only failures that report did not
+have fail the run; the summary lists the known ones and the ones fixed since.
+
+Exit status: 0 when no check failed (no new one, with a baseline); 1 when a check failed;
+pytest's own status otherwise (2 interrupted, 3 internal error, 4 usage error, 5 no checks
+collected); 2 for a usage error of this command.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from collections.abc import Sequence
 
 import pytest
 
+from scim_tests.baseline import Baseline, BaselineError
 from scim_tests.report import CitationCollector, RunRecorder
 from scim_tests.report_html import write_html
 
@@ -58,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         default="should",
         help="which violations fail the run: should (default: every failed check) or must "
         "(only violations of MUST, MUST NOT and REQUIRED rows; SHOULD deviations are listed)",
+    )
+    parser.add_argument(
+        "--baseline",
+        metavar="REPORT.json",
+        help="a --json report of an earlier run: only failures it did not have fail this run; "
+        "known ones are listed, and the ones that passed since are reported as fixed",
     )
     return parser
 
@@ -127,10 +137,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("give the provider's base URL or --mock (exactly one)")
     explicit = any(a.startswith("--scim-run-id") for a in extra) or os.environ.get("SCIM_RUN_ID")
     run_id = "" if explicit else uuid.uuid4().hex[:8]
+    try:
+        baseline = Baseline.load(options.baseline) if options.baseline else None
+    except BaselineError as error:
+        parser.error(str(error))
     recorder = RunRecorder(
         target="bundled mock" if options.mock else options.url.rstrip("/"),
         run_id=run_id,
         fail_on=options.fail_on,
+        baseline=baseline,
     )
     status = pytest.main(pytest_args(options, extra, run_id), plugins=[recorder])
     # pytest's own exit status is authoritative: after an internal error or an interruption

@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from scim_tests.baseline import Baseline, BaselineDiff
 from scim_tests.catalog import Coverage, catalog, coverage
 from scim_tests.failures import DeprovisioningWarning
 from scim_tests.target import TARGET_KEY
@@ -173,6 +174,8 @@ class RunRecorder:
     findings: list[str] = field(default_factory=list)
     #: ``should``: every failure fails the run; ``must``: only violations of MUST-class rows.
     fail_on: str = "should"
+    #: ``--baseline``: only failures the baseline run did not have fail this run.
+    baseline: Baseline | None = None
 
     def pytest_warning_recorded(
         self, warning_message: warnings.WarningMessage, when: str, nodeid: str, location: Any
@@ -264,10 +267,23 @@ class RunRecorder:
 
     @property
     def blocking(self) -> list[CheckResult]:
-        """The failures that fail the run under ``fail_on`` (all, or MUST violations only)."""
+        """The failures that fail the run under ``fail_on`` (all, or MUST violations only).
+
+        With a baseline, only the new ones among them: known failures are listed, not gating.
+        """
+        failures = self.failed
+        if self.baseline is not None:
+            new = set(self.baseline_diff().new)
+            failures = [r for r in failures if r.nodeid in new]
         if self.fail_on == "must":
-            return [r for r in self.failed if r.violation == "MUST"]
-        return self.failed
+            return [r for r in failures if r.violation == "MUST"]
+        return failures
+
+    def baseline_diff(self) -> BaselineDiff:
+        """This run against the baseline (an empty diff without one)."""
+        if self.baseline is None:
+            return BaselineDiff()
+        return self.baseline.compare({r.nodeid: r.outcome for r in self.checks})
 
     def root_causes(self) -> list[tuple[str, list[CheckResult]]]:
         """Failed checks grouped by root cause, biggest group first.
@@ -350,6 +366,11 @@ class RunRecorder:
             f"Violations: {violations['MUST']} MUST, {violations['SHOULD']} SHOULD deviations; "
             f"{len(self.findings)} MAY notes (deprovisioning findings)"
         )
+        if self.baseline is not None:
+            labels = {r.nodeid: r.label for r in self.checks}
+            lines += self.baseline_diff().summary_lines(
+                self.baseline.path, lambda nodeid: labels.get(nodeid, nodeid)
+            )
         counts = f"{total.failed} of {len(self.checks)} checks failed"
         if self.blocking:
             lines.append(f"Result: FAILED ({counts})")
@@ -358,6 +379,8 @@ class RunRecorder:
             # None when pytest stopped before the session ended (an internal error).
             status = "none (pytest stopped early)" if self.exit_status is None else self.exit_status
             lines.append(f"Result: ERROR (pytest exit status {status}; {counts})")
+        elif self.failed and self.baseline is not None:
+            lines.append(f"Result: PASSED (no new failures against the baseline; {counts})")
         elif self.failed:
             lines.append(
                 f"Result: PASSED with {violations['SHOULD']} SHOULD deviations "
@@ -432,6 +455,9 @@ class RunRecorder:
                 ],
                 "fail_on": self.fail_on,
             },
+            "baseline": None
+            if self.baseline is None
+            else {"path": self.baseline.path, **self.baseline_diff().as_json()},
             "coverage": None
             if figures is None
             else {"must": cover(figures[0]), "must_incl_partial": cover(figures[1])},

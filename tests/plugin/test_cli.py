@@ -246,3 +246,44 @@ def test_options_map_to_pytest_arguments() -> None:
         "--scim-auth-header", "X-Key: v", "--scim-timeout", "2.5", "--scim-run-id", "abcd1234",
         "--junitxml", "j.xml", "-m", "scim_requirement(level='MUST')", "-k", "patch", "-x",
     ]  # fmt: skip
+
+
+def test_baseline_gates_only_on_new_failures(tmp_path: Path) -> None:
+    """--baseline: known failures are listed, not gating; fixed ones are named; new ones fail."""
+    select = ["--mock", "-k", "delete"]
+    broken = ["--", "--scim-mock-fault", "error-status-integer"]
+    first = run_cli(tmp_path, *select, "--json", "base.json", *broken)
+    assert first.returncode == 1, first.stdout[-3000:]
+    known = {
+        c["nodeid"]
+        for c in json.loads((tmp_path / "base.json").read_text())["checks"]
+        if c["outcome"] == "failed"
+    }
+    assert known
+
+    again = run_cli(tmp_path, *select, "--baseline", "base.json", "--json", "again.json", *broken)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert f"0 new failures (these gate the run), {len(known)} known failures" in again.stdout
+    assert "Result: PASSED (no new failures against the baseline;" in again.stdout
+    diff = json.loads((tmp_path / "again.json").read_text())["baseline"]
+    assert set(diff["known"]) == known and diff["new"] == [] and diff["fixed"] == []
+
+    clean = run_cli(tmp_path, *select, "--baseline", "base.json")
+    assert clean.returncode == 0, clean.stdout[-3000:]
+    assert f"{len(known)} fixed" in clean.stdout
+    assert f"Fixed since the baseline (refresh it) ({len(known)}):" in clean.stdout
+
+    other = run_cli(
+        tmp_path, *select, "--baseline", "base.json", "--", "--scim-mock-fault", "delete-soft-keeps-listing"
+    )
+    assert other.returncode == 1, other.stdout[-3000:]
+    assert "New failures (" in other.stdout
+    assert "Result: FAILED" in other.stdout
+
+
+def test_an_unreadable_baseline_is_a_usage_error(tmp_path: Path) -> None:
+    """A baseline that is not a --json report stops the command before any check runs."""
+    (tmp_path / "junk.json").write_text('{"no": "checks"}')
+    result = run_cli(tmp_path, "--mock", "--baseline", "junk.json")
+    assert result.returncode == 2
+    assert "not a scim-conformance --json report" in result.stderr
