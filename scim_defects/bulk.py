@@ -325,6 +325,12 @@ def _status_as_int(result: dict[str, Any]) -> None:
     result["status"] = int(str(result.get("status")))
 
 
+def _delete_status_200(result: dict[str, Any]) -> None:
+    # The bulk engine reports every success of a DELETE as a generic 200, not the 204 it sends.
+    if str(result.get("method", "")).upper() == "DELETE" and str(result.get("status")) == "204":
+        result["status"] = "200"
+
+
 def _drop(key: str, failed_only: bool = False) -> Callable[[dict[str, Any]], None]:
     def edit(result: dict[str, Any]) -> None:
         if not failed_only or _failed(result):
@@ -387,6 +393,9 @@ register(Defect("bulk-max-payload-ignored", ("P-3.7.4-02",),
 register(Defect("bulk-status-as-int", ("P-3.7.3-02", "P-3.7-02"),
                 "Bulk results carry status as a JSON number.",
                 response=_edit_results(_status_as_int)))  # fmt: skip
+register(Defect("bulk-delete-status-200", ("P-3.7.3-02",),
+                "Bulk DELETE results say status 200 where a single DELETE answers 204.",
+                response=_edit_results(_delete_status_200)))  # fmt: skip
 register(Defect("bulk-missing-location", ("P-3.7-04",), "Bulk results omit location.",
                 response=_edit_results(_drop("location"))))  # fmt: skip
 register(Defect("bulk-drops-bulk-id", ("P-3.7-10",), "Bulk results do not echo bulkId.",
@@ -405,6 +414,6 @@ register(Defect("bulk-response-wrong-urn", ("P-3.7-02", "P-3.1-01"),
                 response=_bulk_wrong_urn))  # fmt: skip
 register(Defect("bulk-answers-201", ("P-3.7-07",), "A processed bulk request answers 201.",
                 response=_bulk_201))  # fmt: skip
-register(Defect("bulk-limits-unpublished", ("P-3.7.4-01",),
+register(Defect("bulk-limits-unpublished", ("P-3.7.4-01", "C-5-04"),
                 "/ServiceProviderConfig omits bulk.maxOperations and maxPayloadSize.",
                 response=_no_bulk_limits))  # fmt: skip

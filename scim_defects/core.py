@@ -90,7 +90,7 @@ register(
 register(
     Defect(
         "password-returned",
-        ("C-4.1.1-07", "C-7-17"),
+        ("C-4.1.1-07", "C-7-17", "C-7-15"),
         "A User representation includes the password.",
         response=_password_returned,
     )

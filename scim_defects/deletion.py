@@ -121,6 +121,39 @@ class _DeleteSoftKeepsListing(ProviderDecorator):
             return False
 
 
+class _DeleteStaleUnfilteredListing(ProviderDecorator):
+    """The unfiltered listing comes from a directory snapshot that a DELETE does not update.
+
+    Filters and GET by id read the live data and are right; only a query without a filter still
+    shows deleted Users, on its last page and in totalResults (a stale cached "list all").
+    """
+
+    def __init__(self, inner: Provider) -> None:
+        super().__init__(inner)
+        self.stale: dict[str, Resource] = {}
+
+    def delete(self, rt: ResourceType, resource_id: str, if_match: list[str] | None = None) -> None:
+        stored = self.inner.get(rt, resource_id)
+        self.inner.delete(rt, resource_id, if_match)
+        if rt.schema == USER:
+            self.stale[resource_id] = stored
+
+    def query(self, rts: Iterable[ResourceType], query: Query) -> QueryResult:
+        rts = list(rts)
+        result = self.inner.query(rts, query)
+        user_rt = next((rt for rt in rts if rt.schema == USER), None)
+        if query.filter is not None or user_rt is None or not self.stale:
+            return result
+        last = result.start_index + len(result.resources) > result.total_results
+        extra = [(user_rt, copy.deepcopy(r)) for r in self.stale.values()] if last else []
+        return QueryResult(
+            result.resources + extra,
+            result.total_results + len(self.stale),
+            result.start_index,
+            result.items_per_page + len(extra),
+        )
+
+
 class _DeletedUserNameReserved(ProviderDecorator):
     """The userName of a deleted User stays taken: creating a User with it answers 409."""
 
@@ -174,6 +207,9 @@ _DEFECTS: tuple[tuple[str, tuple[str, ...], type[ProviderDecorator], str], ...] 
      "A PATCH that removes a Group's last member deletes the Group."),
     ("delete-soft-keeps-listing", ("P-3.6-03",), _DeleteSoftKeepsListing,
      "Deleted Users (as inactive) still appear in queries."),
+    ("delete-stale-unfiltered-listing", ("P-3.6-03",), _DeleteStaleUnfilteredListing,
+     "Deleted Users still appear in the unfiltered listing (its last page and totalResults); "
+     "filtered queries and GET by id are right."),
     ("deleted-username-reserved", ("P-3.6-04",), _DeletedUserNameReserved,
      "The userName of a deleted User cannot be used again (409)."),
     ("delete-repeat-succeeds", ("P-3.6-02",), _DeleteRepeatSucceeds,

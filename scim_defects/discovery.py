@@ -14,9 +14,12 @@ from typing import Any
 
 from flask import Request, Response
 
-from scim_defects.common import error_response, relative_path
+from scim_defects.common import relative_path
 from scim_defects.registry import Defect, register, response_json, rewrite
-from scim_mock.errors import InvalidFilter
+from scim_mock.errors import NotImplementedFeature
+from scim_mock.operations import ProviderDecorator
+from scim_mock.schema import ResourceType
+from scim_mock.store import Resource
 
 ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -84,6 +87,21 @@ def _spc_patch_unsupported(document: dict[str, Any]) -> None:
     document["patch"] = {"supported": False}
 
 
+def _spc_supported_as_text(document: dict[str, Any]) -> None:
+    # A template renders the flag as a string: "supported": "true".
+    document["patch"] = {**document.get("patch", {}), "supported": "true"}
+
+
+def _spc_filter_without_max_results(document: dict[str, Any]) -> None:
+    document.get("filter", {}).pop("maxResults", None)
+
+
+def _spc_omits_minor_features(document: dict[str, Any]) -> None:
+    # Only the features the vendor thinks matter are described; the REQUIRED others are left out.
+    document.pop("changePassword", None)
+    document.pop("sort", None)
+
+
 # -- discovery: /ResourceTypes ---------------------------------------------------------------
 
 
@@ -136,12 +154,6 @@ def _honours_paging(req: Request, response: Response) -> Response:
         resources = resources[: int(req.args["count"])]
     body.update(Resources=resources, startIndex=start, itemsPerPage=len(resources))
     return rewrite(response, body)
-
-
-def _filter_400(req: Request, response: Response) -> Response:
-    if _discovery(req) is not None and response.status_code == 403:
-        return error_response(response, InvalidFilter("Filters are not supported here."))
-    return response
 
 
 def _accepts_writes(req: Request, response: Response) -> Response:
@@ -219,6 +231,43 @@ def _user_name_optional(document: dict[str, Any]) -> None:
         user_name.update(required=False, uniqueness="none")
 
 
+def _extension_required_unstated(document: dict[str, Any]) -> None:
+    for extension in document.get("schemaExtensions", []):
+        extension.pop("required", None)
+
+
+def _schema_without_schemas(document: dict[str, Any]) -> None:
+    # The Schema resources are served without their own "schemas" tag (errata 8417's point).
+    document.pop("schemas", None)
+
+
+def _complex_sub_attribute(document: dict[str, Any]) -> None:
+    # A vendor nests a complex value in a complex attribute: addresses.geo {latitude, longitude}.
+    addresses = _named(document, "addresses") if document.get("id") == USER_SCHEMA else None
+    if addresses is not None:
+        geo = {"name": "geo", "type": "complex", "multiValued": False, "subAttributes": [
+            {"name": n, "type": "decimal", "multiValued": False} for n in ("latitude", "longitude")
+        ]}  # fmt: skip
+        addresses.setdefault("subAttributes", []).append(geo)
+
+
+def _multi_valued_unstated(document: dict[str, Any]) -> None:
+    # multiValued is written only when it is true, as if false were a default (it is not stated).
+    for attribute in _attributes(document):
+        if attribute.get("multiValued") is False:
+            del attribute["multiValued"]
+
+
+def _lists_as_arrays(req: Request, response: Response) -> Response:
+    where = _discovery(req)
+    body = response_json(response)
+    if where is None or where[1] or where[0] == "ServiceProviderConfig":
+        return response
+    if response.status_code == 200 and isinstance(body, dict) and "Resources" in body:
+        return rewrite(response, body["Resources"])
+    return response
+
+
 def _discovery_fault(
     name: str, requirements: tuple[str, ...], description: str, endpoint: str,
     edit: Callable[[dict[str, Any]], None],
@@ -262,6 +311,30 @@ _discovery_fault("schemas-reference-without-types", ("C-7-24",),
 _discovery_fault("schemas-username-optional", ("C-4.1.1-03", "C-4.1.1-02"),
                  "The User schema publishes userName as optional and not unique.",
                  "Schemas", _user_name_optional)  # fmt: skip
+_discovery_fault("spc-supported-as-text", ("C-5-03",),
+                 '/ServiceProviderConfig says patch.supported "true" (a string, not a boolean).',
+                 "ServiceProviderConfig", _spc_supported_as_text)  # fmt: skip
+_discovery_fault("spc-filter-without-max-results", ("C-5-05",),
+                 "/ServiceProviderConfig leaves out the REQUIRED filter.maxResults.",
+                 "ServiceProviderConfig", _spc_filter_without_max_results)  # fmt: skip
+_discovery_fault("spc-omits-minor-features", ("C-5-06", "C-5-07"),
+                 "/ServiceProviderConfig leaves out the REQUIRED changePassword and sort blocks.",
+                 "ServiceProviderConfig", _spc_omits_minor_features)  # fmt: skip
+_discovery_fault("resource-types-extension-required-unstated", ("C-6-07",),
+                 "schemaExtensions entries of /ResourceTypes leave out required.",
+                 "ResourceTypes", _extension_required_unstated)  # fmt: skip
+_discovery_fault("schemas-documents-untagged", ("C-7-02",),
+                 "Schema documents of /Schemas carry no schemas attribute.",
+                 "Schemas", _schema_without_schemas)  # fmt: skip
+_discovery_fault("schemas-complex-sub-attribute", ("C-2.3.8-02",),
+                 "The User schema publishes a complex sub-attribute (addresses.geo).",
+                 "Schemas", _complex_sub_attribute)  # fmt: skip
+_discovery_fault("schemas-multi-valued-unstated", ("C-7-06",),
+                 "Attribute definitions state multiValued only when it is true.",
+                 "Schemas", _multi_valued_unstated)  # fmt: skip
+register(Defect("discovery-lists-as-arrays", ("P-4-06",),
+                "/ResourceTypes and /Schemas answer with a bare JSON array, not a ListResponse.",
+                response=_lists_as_arrays))  # fmt: skip
 register(Defect("resource-types-missing-schemas", ("C-6-01",),
                 "ResourceType entries of the /ResourceTypes list carry no schemas attribute.",
                 response=_resource_types_missing_schemas))  # fmt: skip
@@ -271,9 +344,6 @@ register(Defect("discovery-single-as-list", ("P-4-05",),
 register(Defect("discovery-honours-paging", ("P-4-07",),
                 "/ResourceTypes and /Schemas apply startIndex and count.",
                 response=_honours_paging))  # fmt: skip
-register(Defect("discovery-filter-400", ("P-4-08",),
-                "A filter on a discovery endpoint is answered 400 invalidFilter instead of 403.",
-                response=_filter_400))  # fmt: skip
 register(Defect("discovery-accepts-writes", ("C-5-02", "C-6-01", "C-7-03"),
                 "Writes to discovery documents answer 200 (nothing changes).",
                 response=_accepts_writes))  # fmt: skip
@@ -282,3 +352,18 @@ register(Defect("schemas-drops-group", ("P-4-02", "C-6-05", "C-7-01"),
 register(Defect("schemas-publishes-api-messages", ("P-3.1-02",),
                 "/Schemas publishes the Error message schema.",
                 response=_schemas_publish_api_messages))  # fmt: skip
+
+
+class _PatchAdvertisedNotImplemented(ProviderDecorator):
+    """ServiceProviderConfig says patch.supported true, but PATCH answers 501 (C-5-12): the
+    configuration document is a template nobody updated when PATCH support was dropped."""
+
+    def patch(
+        self, rt: ResourceType, resource_id: str, operations: Any, if_match: list[str] | None = None
+    ) -> Resource:
+        raise NotImplementedFeature("PATCH is not implemented.")
+
+
+register(Defect("patch-advertised-not-implemented", ("C-5-12",),
+                "ServiceProviderConfig advertises PATCH, but every PATCH answers 501.",
+                wrap_provider=_PatchAdvertisedNotImplemented))  # fmt: skip

@@ -11,13 +11,15 @@ before (inside a value path's brackets too).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import TypeAlias
 
 from scim_defects.filters import Node, Predicate, RetypedRegistry, by_terms, with_strings
 from scim_defects.registry import Defect, register
 from scim_mock import filters
+from scim_mock.errors import InvalidFilter
 from scim_mock.paths import AttrPath
 from scim_mock.schema import GROUP, USER, Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
 from scim_mock.seams import FilterCompiler, Seams
@@ -175,6 +177,21 @@ def _members_not_indexed(term: Node, found: ResolvedAttribute) -> Outcome:
     return None
 
 
+def _user_groups_not_indexed(term: Node, found: ResolvedAttribute) -> Outcome:
+    # User.groups is derived from the Groups when a user is read; the filter runs on the
+    # stored users, which have no groups: no groups term ever holds.
+    if found.schema == USER and found.attribute.name == "groups":
+        return False
+    return None
+
+
+def _eq_null_as_sql_equals(term: Node, found: ResolvedAttribute) -> Outcome:
+    # "attr eq null" becomes SQL "attr = NULL", which is never true (IS NULL was meant).
+    if isinstance(term, filters.Comparison) and term.op == "eq" and term.value is None:
+        return False
+    return None
+
+
 def _username_index_folded(term: Node, found: ResolvedAttribute) -> Outcome:
     # Equality on userName is answered from an index of case-folded userNames, but the
     # filter's value is looked up as written: only a value already in folded form can match.
@@ -188,6 +205,26 @@ def _username_index_folded(term: Node, found: ResolvedAttribute) -> Outcome:
     ):
         return compared.op == "ne"
     return None
+
+
+#: An attribute name followed by a dot and a sub-attribute name (name.familyName), once
+#: quoted values and the insides of value paths are blanked out; "2.0" in a URN is no path.
+_DOTTED = re.compile(r"(?<![\w.$])[A-Za-z$][\w$-]*\.[A-Za-z$]")
+
+
+def _dotted_paths_refused(seams: Seams) -> Seams:
+    """Filters name top-level attributes only (value paths work): a dotted path is refused."""
+    parse = seams.parse_filter
+
+    def refusing(text: str, known_urns: Iterable[str] = ()) -> Node:
+        bare = re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+        while re.search(r"\[[^\[\]]*\]", bare):
+            bare = re.sub(r"\[[^\[\]]*\]", "()", bare)
+        if _DOTTED.search(bare):
+            raise InvalidFilter("Sub-attribute paths are not supported in filters.")
+        return parse(text, known_urns)
+
+    return seams.replace(parse_filter=refusing)
 
 
 # -- registry -------------------------------------------------------------------------------
@@ -204,6 +241,16 @@ register(Defect("filter-references-never-match", ("P-3.4.2.2-05", "P-3.4.2.2-08"
 register(Defect("filter-members-not-indexed", ("P-3.4.2.2-10", "P-3.4.2.2-18", "P-3.4.2.2-19"),
                 "Filters on Group members match nothing: members are not in the filtered table.",
                 change_seams=_judged(_members_not_indexed)))  # fmt: skip
+register(Defect("filter-user-groups-not-indexed", ("P-3.4.2.2-02", "P-3.4.2.2-18"),
+                "Filters on User.groups match nothing: groups are derived on read, not stored.",
+                change_seams=_judged(_user_groups_not_indexed)))  # fmt: skip
+register(Defect("filter-eq-null-never-matches", ("P-3.4.2.2-16", "C-2.5-01"),
+                "'attr eq null' matches nothing (translated to SQL '= NULL', not 'IS NULL').",
+                change_seams=_judged(_eq_null_as_sql_equals)))  # fmt: skip
 register(Defect("filter-username-index-folded", ("P-3.4.2.2-05", "P-3.4.2.2-22"),
                 "userName eq/ne look the value up unfolded in an index of case-folded userNames.",
                 change_seams=_judged(_username_index_folded)))  # fmt: skip
+register(Defect("filter-dotted-paths-refused", ("P-3.4.2.2-19",),
+                "A filter on a sub-attribute in dotted notation (name.familyName eq ...) is "
+                "refused with 400 invalidFilter; value paths still work.",
+                change_seams=_dotted_paths_refused))  # fmt: skip

@@ -216,6 +216,24 @@ def _sw_as_ew(node: Node) -> Node:
     return node
 
 
+#: How a server that stringifies a missing value would test the text against the operand.
+_TEXT_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "co": lambda text, v: v in text, "sw": str.startswith, "ew": str.endswith,
+    "gt": lambda text, v: text > v, "ge": lambda text, v: text >= v,
+    "lt": lambda text, v: text < v, "le": lambda text, v: text <= v,
+}  # fmt: skip
+
+
+def _unassigned_as_undefined(node: Node) -> Node:
+    """``a op "v"`` also holds where ``a`` has no value if the text "undefined" passes the test:
+    the missing value is turned into text (``String(undefined)``) before it is compared."""
+    if isinstance(node, filters.Comparison) and isinstance(node.value, str):
+        test = _TEXT_TESTS.get(node.op)
+        if test is not None and test("undefined", node.value.lower()):
+            return filters.Or(node, filters.Not(filters.Present(node.path)))
+    return node
+
+
 def _sw_and_longer(node: Node) -> Node:
     """``a sw v`` as ``a sw v and not (a eq v)``: sw read as "starts with and is longer"."""
     if isinstance(node, filters.Comparison) and node.op == "sw":
@@ -448,7 +466,12 @@ register(Defect("filter-lt-as-gt", ("P-3.4.2.2-11",),
                 change_seams=_rewrite_tree(_ordering_swapped)))  # fmt: skip
 register(Defect("filter-co-as-sw", ("P-3.4.2.2-07",), "'co' only matches at the start.",
                 change_seams=_rewrite_tree(_co_as_sw)))  # fmt: skip
-register(Defect("filter-invalid-returns-empty", ("P-3.4.2.2-04",),
+register(Defect("filter-unassigned-as-undefined", ("P-3.4.2.2-07", "P-3.4.2.2-11"),
+                "co/sw/ew/gt/ge/lt/le on an attribute without a value compare the text "
+                "'undefined' (a missing value stringified), so 'title co \"u\"' selects "
+                "users without a title.",
+                change_seams=_rewrite_tree(_unassigned_as_undefined)))  # fmt: skip
+register(Defect("filter-invalid-returns-empty", ("P-3.4.2.2-04", "P-3.4.2.2-12", "P-3.4.2.2-21"),
                 "Invalid filters answer 200 with no results instead of 400 invalidFilter.",
                 wrap_provider=_InvalidReturnsEmpty))  # fmt: skip
 register(Defect("filter-urn-unsupported", ("P-3.4.2.2-16",),

@@ -162,6 +162,29 @@ def _cap_ignored(req: Request, response: Response) -> Response:
     return response
 
 
+#: The filter.maxResults that paging-cap-off-by-one advertises.
+_OFF_BY_ONE_CAP = 10
+
+
+def _advertise_off_by_one_cap(req: Request, response: Response) -> Response:
+    body = response_json(response)
+    if req.path.endswith("/ServiceProviderConfig") and response.status_code == 200:
+        if isinstance(body, dict) and isinstance(body.get("filter"), dict):
+            body["filter"]["maxResults"] = _OFF_BY_ONE_CAP
+            return rewrite(response, body)
+    return response
+
+
+class _CapOffByOne(_QueryDecorator):
+    """The page cap is enforced with a fencepost error: a page holds maxResults + 1 resources."""
+
+    def before(self, query: Query) -> Query:
+        count = _count(query)
+        if count is None or count > _OFF_BY_ONE_CAP:
+            return dataclasses.replace(query, count=_OFF_BY_ONE_CAP + 1)
+        return query
+
+
 # -- sorting (the sort seam) --------------------------------------------------------------------
 
 SortKey = Callable[[Resource, ResolvedAttribute], tuple[Any, ...]]
@@ -396,6 +419,10 @@ _DEFECTS: tuple[tuple[str, tuple[str, ...], str, Hooks], ...] = (
     ("paging-cap-ignored", ("C-5-13",),
      "filter.maxResults is advertised as 2 but pages hold up to 200 resources.",
      {"response": _cap_ignored}),
+    ("paging-cap-off-by-one", ("C-5-13",),
+     f"filter.maxResults is advertised as {_OFF_BY_ONE_CAP} but a page holds up to "
+     f"{_OFF_BY_ONE_CAP + 1} resources (a fencepost error in the cap).",
+     {"response": _advertise_off_by_one_cap, "wrap_provider": _CapOffByOne}),
     ("sort-ignored", ("P-3.4.2.3-02",), "sortBy is ignored (store order).",
      {"change_seams": _sort_ignored}),
     ("sort-descending-ignored", ("P-3.4.2.3-07",), "sortOrder=descending sorts ascending.",

@@ -149,6 +149,31 @@ def _no_target_succeeds(seams: Seams) -> Seams:
     return _wrap_engine(seams, wrapper)
 
 
+def _replace_filter_first_match_only(seams: Seams) -> Seams:
+    """A replace with a value filter (no sub-attribute) stops at the first value it matches."""
+
+    def wrapper(engine: PatchEngine) -> PatchEngine:
+        def apply(resource: Resource, operations: Any, registry: Registry, rt: ResourceType) -> Any:
+            result = engine(resource, operations, registry, rt)
+            for operation in operations if isinstance(operations, list) else []:
+                match = _FILTERED.match(_path(operation))
+                if _op(operation) != "replace" or not match:
+                    continue
+                old, key = resource.get(key_of(resource, match[1]) or ""), key_of(result, match[1])
+                new = result.get(key) if key is not None else None
+                if not (isinstance(old, list) and isinstance(new, list) and len(old) == len(new)):
+                    continue
+                # The engine replaces every match in place; keep only the first replacement.
+                changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a != b]
+                for i in changed[1:]:
+                    new[i] = copy.deepcopy(old[i])
+            return result
+
+        return apply
+
+    return _wrap_engine(seams, wrapper)
+
+
 # -- defects that rewrite the Operations before the engine runs ---------------------------------
 
 
@@ -399,6 +424,10 @@ _SEMANTIC: list[tuple[str, tuple[str, ...], SeamsChange, str]] = [
      "Setting primary on one value leaves primary=true on the value that had it."),
     ("patch-remove-filter-ignored", ("P-3.5.2.2-05",), _remove_filter_ignored,
      "PATCH remove with a value filter on a User removes the whole attribute."),
+    ("patch-replace-filter-first-match-only", ("P-3.5.2.3-07",),
+     _replace_filter_first_match_only,
+     "PATCH replace with a value filter (a whole value, no sub-attribute) replaces only the "
+     "first matching value and leaves the other matches unchanged."),
     ("patch-replace-filter-replaces-all", ("P-3.5.2.3-07", "P-3.5.2.3-08"),
      _replace_filter_replaces_all,
      "PATCH replace with a value filter on a User changes every value, not only the matches."),

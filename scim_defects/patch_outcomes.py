@@ -9,6 +9,7 @@ Error types, statuses and bodies of the answer are response transforms. The defe
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +23,7 @@ from scim_defects.registry import (
     response_json,
     rewrite,
 )
-from scim_mock.errors import ScimError
+from scim_mock.errors import InvalidPath, ScimError
 from scim_mock.operations import ProviderDecorator
 from scim_mock.schema import ResourceType
 
@@ -141,6 +142,24 @@ def _attributes_ignored(req: Request, response: Response) -> Response:
     return response
 
 
+#: A value filter one of whose quoted strings holds a space.
+_SPACED_STRING = re.compile(r'\[[^\]]*"[^"]* [^"]*"')
+
+
+class _PathFilterSplitOnSpaces(ProviderDecorator):
+    """The value filter of a PATCH path is split into words on spaces before its strings are
+    read, so emails[display eq "Work mail"] is taken for a broken filter (invalidPath)."""
+
+    def patch(
+        self, rt: ResourceType, resource_id: str, operations: Any, if_match: list[str] | None = None
+    ) -> Resource:
+        for operation in operations if isinstance(operations, list) else []:
+            path = operation.get("path") if isinstance(operation, dict) else None
+            if isinstance(path, str) and _SPACED_STRING.search(path):
+                raise InvalidPath(f"Invalid filter in path {path!r}: unexpected word.")
+        return self.inner.patch(rt, resource_id, operations, if_match)
+
+
 _DECORATORS: list[tuple[str, tuple[str, ...], ProviderWrapper, str]] = [
     ("patch-not-atomic", ("P-3.5.2-14",), _NotAtomic,
      "A PATCH whose later operation fails keeps the earlier operations' changes (and answers "
@@ -149,6 +168,9 @@ _DECORATORS: list[tuple[str, tuple[str, ...], ProviderWrapper, str]] = [
      "PATCH answers 200 with the resource as it was before the operations."),
     ("patch-noop-touches-meta", ("P-3.5.2.1-08",), _NoopTouchesMeta,
      "A PATCH that changes nothing still bumps meta.lastModified and meta.version."),
+    ("patch-path-filter-split-on-spaces", ("P-3.5.2-07",), _PathFilterSplitOnSpaces,
+     'A PATCH path whose value filter compares with a string holding a space '
+     '(emails[display eq "Work mail"]) is refused with 400 invalidPath.'),
 ]  # fmt: skip
 
 _ANSWERS: list[tuple[str, tuple[str, ...], Callable[[Request, Response], Response], str]] = [

@@ -1,4 +1,4 @@
-"""Defects of the protocol surface: media type, errors and authentication.
+"""Defects of the protocol surface: media type, status codes, errors and authentication.
 
 RFC 7644 §2, §3.8, §3.11, §3.12 and §8.1. Most defects are response transforms that only edit the
 answer; the few that change what is stored wrap the provider's operations
@@ -206,6 +206,42 @@ def _me_404(req: Request, response: Response) -> Response:
     return response
 
 
+def _error_without_schemas(req: Request, response: Response) -> Response:
+    body = response_json(response)
+    if response.status_code >= 400 and isinstance(body, dict) and "schemas" in body:
+        del body["schemas"]
+        return rewrite(response, body)
+    return response
+
+
+def _error_status_mismatch(req: Request, response: Response) -> Response:
+    # One client-error template for all: the body says 400 whatever the HTTP status is.
+    body = response_json(response)
+    if 400 < response.status_code < 500 and isinstance(body, dict) and "status" in body:
+        body["status"] = "400"
+        return rewrite(response, body)
+    return response
+
+
+def _delete_answers_200(req: Request, response: Response) -> Response:
+    # The DELETE handler reuses the generic "OK" answer: 200 with an empty JSON object.
+    if req.method == "DELETE" and response.status_code == 204:
+        response.status_code = 200
+        response.content_type = "application/scim+json"
+        response.set_data(b"{}")
+    return response
+
+
+def _empty_query_404(req: Request, response: Response) -> Response:
+    # "Nothing found" is reported as a missing resource when a filter matches nothing.
+    body = response_json(response)
+    if req.method != "GET" or "filter" not in req.args or response.status_code != 200:
+        return response
+    if isinstance(body, dict) and body.get("totalResults") == 0:
+        return error_response(response, NotFound("No resource matches the filter."))
+    return response
+
+
 class _BooleanSubAttributeCoerced(ProviderDecorator):
     """A lenient create: a string emails[].primary becomes a boolean instead of a 400."""
 
@@ -233,6 +269,18 @@ register(Defect("error-200", ("P-3.2-03",),
 register(Defect("scim-type-snake-case", ("P-3.12-05",),
                 "scimType values are spelt in snake_case (invalid_value, …).",
                 response=_scim_type_snake_case))  # fmt: skip
+register(Defect("error-without-schemas", ("P-3.12-02",),
+                "Error bodies carry no schemas attribute.",
+                response=_error_without_schemas))  # fmt: skip
+register(Defect("error-status-mismatch", ("P-3.12-04",),
+                'Every 4xx error body says status "400", whatever the HTTP status.',
+                response=_error_status_mismatch))  # fmt: skip
+register(Defect("delete-answers-200", ("P-3.6-05",),
+                "A successful DELETE answers 200 with an empty JSON object instead of 204.",
+                response=_delete_answers_200))  # fmt: skip
+register(Defect("empty-query-404", ("P-3.4.2-08",),
+                "A filtered GET that matches nothing answers 404 instead of 200 with no results.",
+                response=_empty_query_404))  # fmt: skip
 register(Defect("me-404", ("P-3.11-01",), "/Me is answered 404 instead of 501.",
                 response=_me_404))  # fmt: skip
 register(Defect("boolean-subattribute-coerced", ("P-3.12-22",),
@@ -270,6 +318,12 @@ def _any_token(header: str | None) -> bool:
 
 def _empty_bearer(header: str | None) -> bool:
     return header is not None and (header or "").strip().lower() == "bearer"
+
+
+def _token_under_any_scheme(header: str | None) -> bool:
+    """The credential is compared and the scheme name in front of it is never read."""
+    credentials = (header or "").partition(" ")[2].strip()
+    return bool(credentials) and credentials == http.config().token
 
 
 def _auth_403(req: Request, response: Response) -> Response:
@@ -314,6 +368,10 @@ register(Defect("auth-accepts-any-token", ("P-2-02", "P-3.12-08"),
 register(Defect("auth-accepts-empty-bearer", ("P-2-02", "P-3.12-08"),
                        "'Authorization: Bearer' with no token is accepted.",
                        before=_authenticated_if(_empty_bearer)))  # fmt: skip
+register(Defect("auth-scheme-ignored", ("P-2-02", "P-3.12-08"),
+                       "The right token is accepted after any auth-scheme name, e.g. "
+                       "'Authorization: Token <token>': only the part after the space is checked.",
+                       before=_authenticated_if(_token_under_any_scheme)))  # fmt: skip
 register(Defect("auth-403", ("P-3.12-08",),
                 "Missing or wrong credentials are answered 403 instead of 401.",
                 response=_auth_403))  # fmt: skip

@@ -10,6 +10,7 @@ The defects of ids, uniqueness and the identifying values (userName, externalId 
 
 from __future__ import annotations
 
+import base64
 import copy
 import re
 from collections.abc import Callable, Iterable
@@ -19,6 +20,7 @@ from typing import Any
 from flask import Request, Response, has_request_context, request
 
 from scim_defects.common import key_of
+from scim_defects.identifiers import _MissingRequiredAccepted
 from scim_defects.registry import Defect, register, response_json, rewrite
 from scim_mock import errors
 from scim_mock.operations import Provider, ProviderDecorator
@@ -385,6 +387,24 @@ def _active_as_text(req: Request, resource: dict[str, Any]) -> bool:
     return False
 
 
+class _EmptyRequiredAccepted(_MissingRequiredAccepted):
+    """A userName "" passes a presence-only check and the create succeeds (C-4.1.1-01)."""
+
+    accepted = ("",)
+
+
+class _BinaryDecodeCrashes(ProviderDecorator):
+    """POST decodes x509Certificates values before validating them, and nothing catches the
+    decoder's error: a value that is not base64 ends in a 500 instead of 400 invalidValue."""
+
+    def create(self, rt: ResourceType, body: Any) -> Resource:
+        certificates = body.get("x509Certificates") if isinstance(body, dict) else None
+        for certificate in certificates if isinstance(certificates, list) else []:
+            if isinstance(certificate, dict) and isinstance(certificate.get("value"), str):
+                base64.b64decode(certificate["value"], validate=True)
+        return self.inner.create(rt, body)
+
+
 _DEFECTS: list[tuple[str, tuple[str, ...], str, Any, Any]] = [
     # name, requirements, description, response transform, provider decorator
     ("create-keeps-client-meta", ("C-3.1-14",),
@@ -401,6 +421,9 @@ _DEFECTS: list[tuple[str, tuple[str, ...], str, Any, Any]] = [
      "externalId is returned lower-cased.", _each_resource(_externalid_lowercased), None),
     ("wrong-type-accepted", ("P-3.12-22", "P-3.12-07"),
      'POST with active:"yes" is accepted and coerced.', None, _WrongTypeAccepted),
+    ("binary-decode-crashes", ("P-3.12-22",),
+     "POST with an x509Certificates value that is not base64 answers 500 (the decoding "
+     "error escapes).", None, _BinaryDecodeCrashes),
     ("attribute-names-case-sensitive", ("C-2.1-01",),
      "POST ignores attribute names whose case differs from the schema.",
      None, _NamesCaseSensitive),
@@ -416,7 +439,7 @@ _DEFECTS: list[tuple[str, tuple[str, ...], str, Any, Any]] = [
     ("meta-location-broken", ("C-3.1-20",),
      "GET of a single resource shows a meta.location that does not resolve.",
      _each_resource(_meta_location_broken), None),
-    ("attributes-param-ignored", ("P-3.9-02", "C-7-19"),
+    ("attributes-param-ignored", ("P-3.9-02", "C-7-19", "P-3.4.2.5-01", "P-3.9-03"),
      "GET ignores attributes/excludedAttributes.", None, _AttributesParamIgnored),
     ("projection-drops-id", ("C-3.1-09", "P-3.4.2.5-02", "C-7-16"),
      "GET with attributes/excludedAttributes leaves id out.",
@@ -424,10 +447,10 @@ _DEFECTS: list[tuple[str, tuple[str, ...], str, Any, Any]] = [
     ("sub-attribute-projection-ignored", ("P-3.9-04",),
      "attributes=name.familyName returns the whole name.", None,
      _SubAttributeProjectionIgnored),
-    ("urn-attribute-names-refused", ("P-3.4.2.5-03",),
+    ("urn-attribute-names-refused", ("P-3.4.2.5-03", "P-3.10-01"),
      "URN-qualified names in attributes/excludedAttributes are refused with 400.",
      None, _UrnAttributeNamesRefused),
-    ("password-returned-on-request", ("C-7-17", "C-4.1.1-07"),
+    ("password-returned-on-request", ("C-7-17", "C-4.1.1-07", "C-7-15"),
      "?attributes=password returns the password.",
      _each_resource(_password_returned_on_request), None),
     ("put-merges", ("P-3.5.1-02",),
@@ -445,6 +468,9 @@ _DEFECTS: list[tuple[str, tuple[str, ...], str, Any, Any]] = [
     ("single-value-not-array", ("P-3.8-05",),
      "A single email is returned as an object, not an array.",
      _each_resource(_single_value_not_array), None),
+    ("empty-required-accepted", ("C-4.1.1-01",),
+     'POST /Users with userName "" is accepted (presence-only check).', None,
+     _EmptyRequiredAccepted),
     ("two-primaries-accepted", ("C-2.4-02",),
      "Two emails with primary=true are accepted and returned.", None, _TwoPrimariesAccepted),
     ("active-as-text", ("C-2.3-02",),

@@ -1,11 +1,11 @@
 """Defects of versioning, round trips and schema-level representation rules.
 
-RFC 7644 §3.1, §3.10, §3.14 and RFC 7643 §2.2, §2.3.4, §2.3.8, §3, §3.1. Each defect is a response
-transform, a changed seam (the store's version rule) or a provider decorator that breaks the
-requirements it names; the defect matrix (``tests/defects``) proves that the matching checks in
-``scim_tests/checks/test_{etag,roundtrip,schema_definitions}.py`` fail. The bulk defects (RFC 7644
-§3.7, ``test_bulk.py``) are the sub-area :mod:`scim_defects.bulk`, imported here so that they
-register.
+RFC 7644 §3.1, §3.10, §3.14 and RFC 7643 §2.2, §2.3.4, §2.3.7, §2.3.8, §3, §3.1. Each defect is a
+response transform, a changed seam (the store's version rule) or a provider decorator that breaks
+the requirements it names; the defect matrix (``tests/defects``) proves that the matching checks in
+``scim_tests/checks/test_{etag,roundtrip,schema_definitions,schema_rules,retrieve}.py`` fail.
+The bulk defects (RFC 7644 §3.7, ``test_bulk.py``) are the sub-area :mod:`scim_defects.bulk`,
+imported here so that they register.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from scim_defects.registry import Defect, register, response_json, rewrite
 from scim_mock import http
 from scim_mock.errors import InvalidFilter, InvalidSyntax, InvalidValue
 from scim_mock.operations import ProviderDecorator
-from scim_mock.schema import ResourceType
+from scim_mock.schema import ENTERPRISE_USER, GROUP, USER, ResourceType
 from scim_mock.seams import Seams
 
 Resource = dict[str, Any]
@@ -217,6 +217,105 @@ def _put_schemas(edit: Callable[[list[Any]], list[Any] | None]) -> Transform:
     return transform
 
 
+def _each_resource(edit: Callable[[Resource], None]) -> Transform:
+    """Apply ``edit`` to every User or Group a response carries (alone or in a ListResponse)."""
+
+    def transform(req: Request, response: Response) -> Response:
+        body = response_json(response)
+        if not isinstance(body, dict) or not 200 <= response.status_code < 300:
+            return response
+        listed = body.get("Resources")
+        resources = listed if isinstance(listed, list) else [body]
+        found = False
+        for resource in resources:
+            schemas = resource.get("schemas") if isinstance(resource, dict) else None
+            if isinstance(schemas, list) and {USER, GROUP} & set(schemas):
+                edit(resource)
+                found = True
+        return rewrite(response, body) if found else response
+
+    return transform
+
+
+#: A vendor extension the defect adds to Users without declaring it in /ResourceTypes.
+VENDOR_EXTENSION = "urn:example:params:scim:schemas:extension:acme:2.0:User"
+
+
+def _undeclared_extension(resource: Resource) -> None:
+    if USER in resource["schemas"]:
+        resource["schemas"].append(VENDOR_EXTENSION)
+        resource[VENDOR_EXTENSION] = {"tenant": "default"}
+
+
+def _unexpanded_reference_template(resource: Resource) -> None:
+    # The base URL of members[].$ref and groups[].$ref comes from a template nobody filled in.
+    for name in ("members", "groups"):
+        for entry in resource.get(name) or []:
+            ref = entry.get("$ref") if isinstance(entry, dict) else None
+            if isinstance(ref, str) and "/" in ref:
+                kind, _, resource_id = ref.rstrip("/").rpartition("/")
+                entry["$ref"] = f"{{scimBaseUrl}}/{kind.rpartition('/')[2]}/{resource_id}"
+
+
+def _meta_dates_only(resource: Resource) -> None:
+    # The store keeps calendar dates: meta timestamps lose their time of day.
+    meta = resource.get("meta")
+    for key in ("created", "lastModified"):
+        if isinstance(meta, dict) and isinstance(meta.get(key), str):
+            meta[key] = meta[key][:10]
+
+
+def _resource_type_lower_case(resource: Resource) -> None:
+    meta = resource.get("meta")
+    if isinstance(meta, dict) and isinstance(meta.get("resourceType"), str):
+        meta["resourceType"] = meta["resourceType"].lower()
+
+
+def _extension_replaces_core_urn(resource: Resource) -> None:
+    # schemas names the "most specific" schema only: an enterprise user lists just the extension.
+    if ENTERPRISE_USER in resource["schemas"]:
+        resource["schemas"] = [u for u in resource["schemas"] if u != USER]
+
+
+def _create_meta_without_location(req: Request, response: Response) -> Response:
+    # Only the GET handler fills in meta.location; the 201 body (Location header kept) has none.
+    body = response_json(response)
+    if req.method == "POST" and response.status_code == 201 and isinstance(body, dict):
+        meta = body.get("meta")
+        if isinstance(meta, dict) and meta.pop("location", None) is not None:
+            return rewrite(response, body)
+    return response
+
+
+def _etag_header_missing(req: Request, response: Response) -> Response:
+    response.headers.pop("ETag", None)
+    return response
+
+
+def _put_answers_204(req: Request, response: Response) -> Response:
+    if req.method == "PUT" and response.status_code == 200 and relative_path(req).count("/") >= 2:
+        response.status_code = 204
+        response.set_data(b"")
+        response.headers.pop("Content-Type", None)
+    return response
+
+
+LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
+
+
+def _list_message(edit: Callable[[dict[str, Any]], None]) -> Transform:
+    def transform(req: Request, response: Response) -> Response:
+        body = response_json(response)
+        if response.status_code != 200 or not isinstance(body, dict):
+            return response
+        if LIST_RESPONSE not in (body.get("schemas") or []):
+            return response
+        edit(body)
+        return rewrite(response, body)
+
+    return transform
+
+
 def _urn_names_refused(req: Request, response: Response) -> Response:
     if req.method != "GET" or not relative_path(req).startswith(("/Users", "/Groups")):
         return response
@@ -273,6 +372,37 @@ register(Defect("create-needs-schemas-first", ("C-2.3.8-01",),
 register(Defect("create-needs-core-schema-first", ("C-3-04",),
                 "A create whose schemas do not start with the core schema is refused.",
                 wrap_provider=_CreateNeedsCoreSchemaFirst))  # fmt: skip
+register(Defect("schemas-list-undeclared-extension", ("C-3-03",),
+                "Users carry and list a vendor extension that /ResourceTypes does not declare.",
+                response=_each_resource(_undeclared_extension)))  # fmt: skip
+register(Defect("reference-template-unexpanded", ("C-2.3.7-01", "C-2.3.7-03"),
+                "members[].$ref and groups[].$ref read \"{scimBaseUrl}/Users/<id>\": the base URL "
+                "placeholder of the reference template is never filled in.",
+                response=_each_resource(_unexpanded_reference_template)))  # fmt: skip
+register(Defect("meta-dates-without-time", ("C-3.1-16", "C-2.3.5-01"),
+                "meta.created and meta.lastModified are dates without a time of day.",
+                response=_each_resource(_meta_dates_only)))  # fmt: skip
+register(Defect("meta-resource-type-lower-case", ("C-3.1-15", "P-3.3.1-01"),
+                'meta.resourceType is spelt "user" / "group", not the resource type\'s name.',
+                response=_each_resource(_resource_type_lower_case)))  # fmt: skip
+register(Defect("extension-replaces-core-urn", ("C-3.3-01",),
+                "A User with the enterprise extension lists only the extension URN in schemas.",
+                response=_each_resource(_extension_replaces_core_urn)))  # fmt: skip
+register(Defect("create-meta-without-location", ("C-3.1-02",),
+                "The 201 body of a create has no meta.location (GET shows it).",
+                response=_create_meta_without_location))  # fmt: skip
+register(Defect("etag-header-missing", ("P-3.14-02",),
+                "Responses carry no ETag header (meta.version is still shown).",
+                response=_etag_header_missing))  # fmt: skip
+register(Defect("put-answers-204", ("P-3.5.1-08",),
+                "A successful PUT answers 204 without the updated resource.",
+                response=_put_answers_204))  # fmt: skip
+register(Defect("list-response-untagged", ("P-3.4.2-03",),
+                "List and query answers carry no schemas attribute.",
+                response=_list_message(lambda body: body.pop("schemas", None))))  # fmt: skip
+register(Defect("list-total-missing", ("P-3.4.2-04",),
+                "List and query answers leave out totalResults.",
+                response=_list_message(lambda body: body.pop("totalResults", None))))  # fmt: skip
 register(Defect("urn-qualified-names-refused", ("P-3.10-02", "P-3.10-03"),
                 "attributes and filter refuse URN-qualified attribute names.",
                 response=_urn_names_refused))  # fmt: skip

@@ -37,6 +37,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-results", type=int, default=200, help="largest page (default 200)")
     serve.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set any MockConfig field, e.g. --option vendor_extension=true (legal variants)",
+    )
+    serve.add_argument(
         "--fault",
         action="append",
         default=[],
@@ -60,7 +67,13 @@ def _parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> MockConfig:
     """The :class:`MockConfig` the command-line flags describe."""
-    return MockConfig(
+    pairs = []
+    for item in args.option:
+        key, sep, value = item.partition("=")
+        if not key or not sep:
+            raise ValueError(f"--option {item!r} is not KEY=VALUE")
+        pairs.append((key.strip(), value))
+    config = MockConfig(
         base_path=args.base_path,
         token=args.token,
         discovery_requires_auth=not args.open_discovery,
@@ -76,6 +89,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
             error_every=args.error_every,
         ),
     )
+    return config.with_options(pairs)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from scim_mock import transport
+from scim_mock import transport, variants
 from scim_mock.config import MockConfig
 from scim_mock.extensions import MockExtension
 from scim_mock.handlers import register_error_handlers
@@ -44,7 +44,8 @@ def create_app(
     (:mod:`scim_mock.extensions`); without them the app is the strict mock.
     """
     config = config or MockConfig()
-    registry = registry or SchemaRegistry.load()
+    # Legal variants (scim_mock.variants) come first, so that extensions wrap them in turn.
+    registry = variants.extend_registry(config, registry or SchemaRegistry.load())
     app = Flask("scim_mock")
     # JSON bodies are parsed by scim_mock.http; keep Flask from answering with HTML anywhere.
     app.config["TRAP_BAD_REQUEST_ERRORS"] = False
@@ -59,6 +60,7 @@ def create_app(
     for extension in extensions:
         seams = extension.seams(seams)
     provider: Provider = ServiceProvider(registry, config, seams=seams)
+    provider = variants.wrap_provider(config, provider)
     for extension in extensions:
         provider = extension.provider(provider)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
@@ -93,6 +95,7 @@ def create_app(
         return None
 
     transport.install(app, config.transport_faults, config.normalized_base_path)
+    variants.install(app, config, registry)
     for extension in extensions:
         extension.init_app(app)
     return app

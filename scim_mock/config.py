@@ -6,10 +6,19 @@ what is advertised is exactly what is implemented (RFC 7643 §5).
 
 from __future__ import annotations
 
+import dataclasses
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 PATCH_RESPONSE_MODES = ("resource", "no-content")
+#: How a 400 whose scimType no RFC section fixes is labelled (see ``unfixed_scim_type``).
+UNFIXED_SCIM_TYPE_MODES = ("exact", "other", "omit")
+#: How a ``filter`` on a discovery endpoint is answered (see ``discovery_filter``).
+DISCOVERY_FILTER_MODES = ("forbid", "reject", "ignore")
+ETAG_STRENGTHS = ("weak", "strong")
+_OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
 
 
 @dataclass(frozen=True)
@@ -59,6 +68,34 @@ class MockConfig:
     #: Expose the /_mock control endpoints (reset, request log, client diagnostics).
     control_endpoints: bool = True
 
+    # -- legal variants (scim_mock.variants): behaviour the RFCs allow and real providers
+    # show; each is off by default, so the strict mock stays as it is.
+
+    #: Publish a vendor extension for Users and Groups (required=false) and return its
+    #: readOnly values in every representation, its URN in ``schemas`` (RFC 7643 §3.3, §6).
+    vendor_extension: bool = False
+    #: Shuffle the members of every JSON object, ``schemas`` and multi-valued attribute values
+    #: (unordered, RFC 7643 §2.4), with ``shuffle_seed``; list results keep their order.
+    shuffle_order: bool = False
+    shuffle_seed: int = 7
+    #: Render dateTime values in this UTC offset (e.g. "+02:00") with seven fractional digits
+    #: instead of "Z" and milliseconds; xsd:dateTime allows both (RFC 7643 §2.3.5).
+    datetime_offset: str = ""
+    #: Send ``Content-Type: application/scim+json; charset=utf-8`` (RFC 7644 §8.1).
+    content_type_charset: bool = False
+    #: Return unassigned attributes as null and empty multi-valued ones as [] (RFC 7643 §2.5).
+    unassigned_as_null: bool = False
+    #: "exact": the RFC 7644 §3.12 keyword everywhere; "other": a 400 whose keyword no RFC
+    #: section fixes (invalidSyntax, invalidValue) carries the other one; "omit": none.
+    unfixed_scim_type: str = "exact"
+    #: Leave ``schemas`` out of the resources of a query's ListResponse (RFC 7644 §3.4.2).
+    list_member_schemas: bool = True
+    #: A ``filter`` on a discovery endpoint: "forbid" (403), "reject" (400 invalidFilter) or
+    #: "ignore" (the whole document); RFC 7644 §4 says both ignore and 403 (P-4-07, P-4-08).
+    discovery_filter: str = "forbid"
+    #: Entity tags as weak (W/"3") or strong ("3") validators (RFC 7644 §3.14, RFC 7232).
+    etag_strength: str = "weak"
+
     def __post_init__(self) -> None:
         if not self.base_path.startswith("/") and self.base_path != "":
             raise ValueError("base_path must start with '/'")
@@ -66,12 +103,47 @@ class MockConfig:
             raise ValueError(f"patch_response must be one of {PATCH_RESPONSE_MODES}")
         if self.default_page_size < 0 or self.filter_max_results < 1:
             raise ValueError("page sizes must be positive")
+        for name, allowed in (
+            ("unfixed_scim_type", UNFIXED_SCIM_TYPE_MODES),
+            ("discovery_filter", DISCOVERY_FILTER_MODES),
+            ("etag_strength", ETAG_STRENGTHS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise ValueError(f"{name} must be one of {allowed}")
+        if self.datetime_offset and not _OFFSET.fullmatch(self.datetime_offset):
+            raise ValueError("datetime_offset must be empty or like +02:00")
 
     def replace(self, **changes: Any) -> MockConfig:
         """A copy with ``changes`` applied."""
         return replace(self, **changes)
 
+    def with_options(self, options: Iterable[tuple[str, str]]) -> MockConfig:
+        """A copy with ``KEY=VALUE`` settings from a command line applied.
+
+        Values are read as the field's type ("true"/"false" for flags); ``token`` and
+        ``transport_faults`` have flags of their own. ValueError names an unknown field.
+        """
+        fields = {f.name for f in dataclasses.fields(self)} - {"token", "transport_faults"}
+        changes: dict[str, Any] = {}
+        for key, raw in options:
+            if key not in fields:
+                raise ValueError(f"unknown MockConfig option {key!r}")
+            changes[key] = coerce(getattr(self, key), raw)
+        return self.replace(**changes)
+
     @property
     def normalized_base_path(self) -> str:
         """The base path without a trailing slash ("" for the root)."""
         return self.base_path.rstrip("/")
+
+
+def coerce(current: Any, raw: str) -> Any:
+    """``raw`` read as the type of ``current`` (a flag, a number or text)."""
+    if isinstance(current, bool):
+        lowered = raw.strip().lower()
+        if lowered not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            raise ValueError(f"{raw!r} is not true or false")
+        return lowered in ("1", "true", "yes", "on")
+    if isinstance(current, int):
+        return int(raw)
+    return raw

@@ -5,15 +5,21 @@ check can show what was sent, what came back and a curl line that reproduces it 
 redacted). Transport problems (timeouts, refused connections, garbage) become a
 :class:`ConformanceFailure` for that check only. The client also enforces the suite's safety
 rule: it never modifies or deletes a resource that this run did not create (:class:`Ownership`).
+
+Requests go through the target's :class:`~scim_tests.target.Guard` (the check's time budget,
+the circuit breaker). A 429, or a 503 that says when to come back, is sent again after the
+wait the server asks for, within the guard's caps; every attempt is an exchange of the log.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
 import threading
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -22,9 +28,36 @@ import requests
 # Re-exported: Exchange lived here before failures.py needed it without the client.
 from scim_tests.exchange import Exchange as Exchange
 from scim_tests.failures import ConformanceFailure
+from scim_tests.target import (
+    BUDGET_SPENT,
+    THROTTLED,
+    TIMED_OUT,
+    CheckClock,
+    Guard,
+    Refused,
+)
 
 SCIM_JSON = "application/scim+json"
 _UNSET: Any = object()
+#: Attempts of one request answered 429/503 (the first and the retries).
+MAX_ATTEMPTS = 5
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait that a ``Retry-After`` value asks for; None when absent or unreadable.
+
+    The value is delay-seconds or an HTTP-date (RFC 9110 §10.2.3); a date in the past is 0.
+    """
+    text = (value or "").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
 
 
 class UnsafeOperation(RuntimeError):
@@ -57,6 +90,8 @@ class ScimResponse:
                     expected="a JSON document (RFC 7644 §3.1, §8.1)",
                     received=f"{self.text[:200]!r} ({exc})",
                     exchange=self.exchange,
+                    requirements=("P-3.8-01",),
+                    cause=f"a {self.status_code} answer whose body is not JSON",
                 ) from None
         return self._json
 
@@ -116,10 +151,15 @@ class ScimClient:
         auth_headers: Mapping[str, str],
         ownership: Ownership,
         endpoints: tuple[str, ...] = ("/Users", "/Groups"),
+        guard: Guard | None = None,
     ) -> None:
         self.session = session
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
+        #: The target's guard (found on the session's adapter); a private one without it.
+        self.guard = guard if guard is not None else _guard_of(session, self.base_url, timeout)
+        #: How the client waits before a retry (a test may record the waits instead).
+        self.sleep: Callable[[float], None] = time.sleep
         self.auth_headers = dict(auth_headers)
         self.ownership = ownership
         self.endpoints = endpoints
@@ -171,7 +211,14 @@ class ScimClient:
         auth: bool = True,
         content_type: str | None = SCIM_JSON,
     ) -> ScimResponse:
-        """Send one request and record it; transport failures raise ConformanceFailure."""
+        """Send one request and record it; transport failures raise ConformanceFailure.
+
+        A 429 (RFC 6585 §4), or a 503 with ``Retry-After`` (RFC 9110 §15.6.4), is sent again
+        after the wait it asks for (1, 2, 4 s... when a 429 names none), at most
+        :data:`MAX_ATTEMPTS` times and within the guard's caps; past them the server "kept
+        throttling". Either status means the request was not performed, so a retry is safe.
+        """
+        __tracebackhide__ = True  # a failure ends at the check's line
         method = method.upper()
         self._check_safe(method, path)
         send_headers: dict[str, str] = {"Accept": SCIM_JSON}
@@ -194,50 +241,86 @@ class ScimClient:
             )
         )
         shown_body = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+        waited = 0.0
+        attempt = 1
+        result = self._send(method, prepared, shown_body)
+        while (wait := _retry_wait(result, attempt)) is not None:
+            refusal = self.guard.may_wait(wait, waited)
+            if refusal is None and attempt >= MAX_ATTEMPTS:
+                refusal = f"the request was sent {attempt} times"
+            if refusal is not None:
+                raise self._throttled(result, attempt, waited, refusal)
+            self.sleep(wait)
+            waited += wait
+            self.guard.clock.waited += wait
+            attempt += 1
+            result = self._send(method, prepared.copy(), shown_body)
+        self._track(method, path, result)
+        return result
+
+    def _send(
+        self, method: str, prepared: requests.PreparedRequest, shown_body: str | None
+    ) -> ScimResponse:
+        """One attempt, recorded as an exchange."""
+        __tracebackhide__ = True
         exchange = Exchange(
             method=method,
-            url=prepared.url or self.url(path),
+            url=prepared.url or "",
             request_headers=dict(prepared.headers),
             request_body=shown_body,
             secrets=self._secrets,
         )
         self.exchanges.append(exchange)
         started = time.perf_counter()
+        refused: Refused | None = None
         try:
             response = self.session.send(prepared, timeout=self.timeout, allow_redirects=False)
             raw = response.content
+        except Refused as exc:
+            refused = exc
+            exchange.error = f"not sent: {exc}"
         except requests.Timeout:
             exchange.error = f"timed out after {self.timeout:g}s"
         except requests.RequestException as exc:
             exchange.error = f"{type(exc).__name__}: {exc}"
         exchange.elapsed_ms = (time.perf_counter() - started) * 1000
         if exchange.error is not None:
-            raise ConformanceFailure(
-                "The server gave no usable response",
-                expected="an HTTP response",
-                received=exchange.error,
-                exchange=exchange,
-            )
+            raise _unusable(exchange, refused)
         exchange.status = response.status_code
         exchange.reason = response.reason or ""
         exchange.response_headers = dict(response.headers)
         exchange.response_body = raw.decode("utf-8", "replace")
-        result = ScimResponse(response, exchange)
-        self._track(method, path, result)
-        return result
+        return ScimResponse(response, exchange)
+
+    def _throttled(
+        self, result: ScimResponse, attempts: int, waited: float, refusal: str
+    ) -> ConformanceFailure:
+        """The server went on answering 429/503: the check cannot go on (not a violation)."""
+        self.guard.clock.refuse(THROTTLED)
+        asked = result.headers.get("Retry-After")
+        return ConformanceFailure(
+            f"The server kept throttling: {result.status_code} after {attempts} attempt(s)",
+            expected="an answer within the suite's retry limits (429/503 with Retry-After are "
+            "retried: --scim-retry-wait per request, half the check budget per check)",
+            received=f"{result.status_code} with Retry-After: {asked if asked else '(none)'}; "
+            f"waited {waited:g} s in all; not retried again: {refusal}",
+            exchange=result.exchange,
+            cause=THROTTLED,
+        )
 
     def _track(self, method: str, path: str, response: ScimResponse) -> None:
         """Remember what this run created (so it is cleaned up) and forget what it deleted."""
-        if method == "POST" and response.status_code == 201:
+        bulk = path.rstrip("/").endswith("/Bulk")
+        # Any 2xx, not only 201: a server that answers a create with 200 still created the
+        # resource, and the run must still remove it.
+        if method == "POST" and 200 <= response.status_code < 300 and not bulk:
             body = response.maybe_json()
             relative = urlsplit(self.url(path)).path
             endpoint = next((e for e in self.endpoints if relative.endswith(e)), None)
             if endpoint and isinstance(body, dict) and isinstance(body.get("id"), str):
                 self.ownership.add(endpoint, body["id"])
                 self.created.append((endpoint, body["id"]))
-        elif (
-            method == "POST" and response.status_code == 200 and path.rstrip("/").endswith("/Bulk")
-        ):
+        elif method == "POST" and response.status_code == 200 and bulk:
             body = response.maybe_json()
             for op in (body or {}).get("Operations", []) if isinstance(body, dict) else []:
                 location = op.get("location") if isinstance(op, dict) else None
@@ -262,24 +345,74 @@ class ScimClient:
 
     def get(self, path: str, **kwargs: Any) -> ScimResponse:
         """GET ``path``."""
+        __tracebackhide__ = True
         return self.request("GET", path, **kwargs)
 
     def post(self, path: str, body: Any = _UNSET, **kwargs: Any) -> ScimResponse:
         """POST ``body`` as JSON to ``path``."""
+        __tracebackhide__ = True
         return self.request("POST", path, json_body=body, **kwargs)
 
     def put(self, path: str, body: Any = _UNSET, **kwargs: Any) -> ScimResponse:
         """PUT ``body`` as JSON to ``path``."""
+        __tracebackhide__ = True
         return self.request("PUT", path, json_body=body, **kwargs)
 
     def patch(self, path: str, body: Any = _UNSET, **kwargs: Any) -> ScimResponse:
         """PATCH ``body`` as JSON to ``path``."""
+        __tracebackhide__ = True
         return self.request("PATCH", path, json_body=body, **kwargs)
 
     def delete(self, path: str, **kwargs: Any) -> ScimResponse:
         """DELETE ``path``."""
+        __tracebackhide__ = True
         return self.request("DELETE", path, **kwargs)
 
     def transcript(self) -> str:
         """Every exchange of this client, rendered, for the report section."""
         return "\n\n".join(e.render() for e in self.exchanges)
+
+
+def _retry_wait(result: ScimResponse, attempt: int) -> float | None:
+    """Seconds to wait before sending again, or None when the answer is final."""
+    if result.status_code not in (429, 503):
+        return None
+    asked = retry_after(result.headers.get("Retry-After"))
+    if asked is None and result.status_code == 429:
+        return float(2 ** (attempt - 1))  # no Retry-After: back off 1, 2, 4... seconds
+    return asked
+
+
+def _unusable(exchange: Exchange, refused: Refused | None) -> ConformanceFailure:
+    """The failure of a request that got no usable answer (or was not sent at all)."""
+    if refused is not None and refused.cause == BUDGET_SPENT:
+        return ConformanceFailure(
+            "The check ran out of its time budget",
+            expected="the check done within its budget (--scim-check-budget)",
+            received=exchange.error,
+            exchange=exchange,
+            hint="a slow server needs a larger --scim-check-budget (0: none); property checks "
+            "run fewer examples with --hypothesis-profile scim-quick",
+            cause=BUDGET_SPENT,
+        )
+    if refused is not None:
+        return ConformanceFailure("The server stopped answering", expected="an HTTP response",
+                                  received=exchange.error, exchange=exchange,
+                                  cause=refused.cause)  # fmt: skip
+    timed_out = (exchange.error or "").startswith("timed out")
+    return ConformanceFailure(
+        "The server gave no usable response",
+        expected="an HTTP response",
+        received=exchange.error,
+        exchange=exchange,
+        cause=TIMED_OUT if timed_out else None,
+    )
+
+
+def _guard_of(session: requests.Session, url: str, timeout: float) -> Guard:
+    """The guard of the target ``session`` sends ``url`` to, or a private one (no budget)."""
+    try:
+        guard = getattr(session.get_adapter(url), "guard", None)
+    except requests.exceptions.InvalidSchema:
+        guard = None
+    return guard if isinstance(guard, Guard) else Guard(CheckClock(), timeout=timeout)

@@ -26,8 +26,15 @@ class ConformanceFailure(AssertionError):
         exchange: Exchange | None = None,
         requirements: Sequence[str] = (),
         hint: str | None = None,
+        cause: str | None = None,
+        blocked: bool = False,
     ) -> None:
         self.title = title
+        #: The shape of the offending response, when the title names more than the shape
+        #: (``POST answered 200 where 201 was expected``); groups failures into root causes.
+        self.cause = cause
+        #: A step the check depends on failed, not the behaviour the check is about.
+        self.blocked = blocked
         self.expected = expected
         self.received = received
         self.exchange = exchange
@@ -49,16 +56,17 @@ class ConformanceFailure(AssertionError):
 
     def headline(self) -> str:
         """``RFC 7644 §3.6 (MUST) P-3.6-02: title`` (or the title alone without a requirement)."""
+        prefix = "Blocked by a failed precondition: " if self.blocked else ""
         if not self.requirements:
-            return self.title
+            return prefix + self.title
         from scim_tests.catalog import catalog
 
         rows = [catalog()[r] for r in self.requirements if r in catalog()]
         if not rows:
-            return self.title
+            return prefix + self.title
         first = rows[0]
         ids = ", ".join(r.id for r in rows)
-        return f"RFC {first.rfc} §{first.section} ({first.level}) {ids}: {self.title}"
+        return f"{prefix}RFC {first.rfc} §{first.section} ({first.level}) {ids}: {self.title}"
 
     def __str__(self) -> str:
         lines = [self.headline(), ""]
@@ -84,13 +92,16 @@ _VARIABLE = re.compile(r"'[^']*'|\"[^\"]*\"|[0-9a-fA-F]{8}-[0-9a-fA-F-]{27,}|\d+
 
 
 def root_cause(failure: ConformanceFailure) -> str:
-    """``<violated id>: <title shape>``, the key that groups failures of one cause.
+    """``<violated id>: <shape>``, the key that groups failures of one cause.
 
     Failures of different checks that violate the same requirement in the same way (the same
-    title once quoted values, ids and numbers are masked) are one root cause: a provider that
-    sends ``status`` as a number fails every check that reads an error body, for one reason.
+    ``cause``, else the same title once quoted values, ids and numbers are masked) are one root
+    cause: a provider that sends ``status`` as a number fails every check that reads an error
+    body, for one reason. A check blocked by a failed set-up step joins the cause of that step.
     """
     requirement = failure.requirements[0] if failure.requirements else "uncited"
+    if failure.cause:
+        return f"{requirement}: {failure.cause}"
     return f"{requirement}: {_VARIABLE.sub('…', failure.title)}"
 
 

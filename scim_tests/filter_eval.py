@@ -278,12 +278,20 @@ def _attributes(definition: Mapping[str, Any] | None, key: str) -> dict[str, dic
     return {str(_get(a, "name")).lower(): dict(a) for a in items or [] if isinstance(a, Mapping)}
 
 
+_FRACTION = re.compile(r"\.(\d+)")
+
+
 def parse_datetime(text: Any) -> datetime | None:
     """An xsd:dateTime as an aware datetime (naive means UTC), or None."""
     if not isinstance(text, str):
         return None
+    text = text.replace("Z", "+00:00").replace("z", "+00:00")
+    # xsd:dateTime allows any number of fractional digits; fromisoformat before Python 3.11
+    # takes exactly three or six (.NET writes seven), and microseconds are all a comparison
+    # needs.
+    text = _FRACTION.sub(lambda m: "." + (m[1] + "000000")[:6], text, count=1)
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+        value = datetime.fromisoformat(text)
     except ValueError:
         return None
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

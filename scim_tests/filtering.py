@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from scim_tests.asserts import assert_list_response, assert_valid, resources_of
+from scim_tests.asserts import assert_list_response, assert_valid, check, resources_of
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import feature_supported
 from scim_tests.filter_eval import Typing
@@ -168,11 +168,43 @@ def filter_population(
                 population.created[role] = fetched.json()
         population.user_typing = Typing(scim_schemas, USER_SCHEMA, extensions)
         population.group_typing = Typing(scim_schemas, GROUP_SCHEMA)
+        _check_visible(client, population)
         yield population
     finally:
         for role in reversed(list(population.created)):
             endpoint = population.endpoint[role]
             client.delete(f"{endpoint}/{population.created[role]['id']}")
+
+
+def _check_visible(client: ScimClient, population: Population) -> None:
+    """Precondition of every filter case: each new User is found by ``userName eq`` its name.
+
+    Every case compares what a filter selected from this population with the expected set; if
+    the simplest equality filter already misses a user, each case would report its own
+    "wrong resources" for one reason. They are blocked by that reason instead (P-3.4.2.2-05).
+    """
+    __tracebackhide__ = True
+    for role in USER_ROLES:
+        user = population.created[role]
+        name = str(user.get("userName", ""))
+        text = f'userName eq "{name}"'
+        found, response = query_all(client, "/Users", text, population, "P-3.4.2.2-05")
+        if found is None:  # refused: the filter checks judge refusals themselves
+            return
+        if found != {user["id"]}:
+            plain = client.get("/Users", params={"filter": text})
+            body = plain.maybe_json() if plain.status_code == 200 else None
+            body = body if isinstance(body, dict) else {}
+            listed = {str(r.get("id")) for r in resources_of(body)}
+            check(user["id"] not in listed, "startIndex=1 skips the first result",
+                  expected=f"{text} with startIndex=1 selects {user['id']}, as it does "
+                  "without startIndex", received=f"selected {sorted(found)}", response=response,
+                  requirement="P-3.4.2.4-01", cause="startIndex=1 skips the first result",
+                  blocked=True)  # fmt: skip
+        check(found == {user["id"]}, "userName eq does not find a user the run just created",
+              expected=f"{text} selects {user['id']}", received=f"selected {sorted(found)}",
+              response=response, requirement="P-3.4.2.2-05",
+              cause="userName eq misses a user that was just created", blocked=True)  # fmt: skip
 
 
 def query_all(

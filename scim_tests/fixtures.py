@@ -3,23 +3,37 @@
 Every fixture is overridable in a user's ``conftest.py``. Resources are created only through
 :func:`scim_resources`, named with the run's prefix, and deleted at the end of the session
 even when checks fail; the client refuses to modify anything this run did not create.
+A property check keeps to the check's time budget through :func:`_scim_bounded_examples`.
 """
 
 from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import itertools
+import math
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import requests
 
+from scim_tests.asserts import status_cause, status_requirement
 from scim_tests.client import Ownership, ScimClient
 from scim_tests.discovery import feature_supported
 from scim_tests.failures import ConformanceFailure
-from scim_tests.target import NO_TARGET, TARGET_KEY, ScimSettings, ScimTarget, start_mock
+from scim_tests.target import (
+    BUDGET_SPENT,
+    CLOCK_KEY,
+    NO_TARGET,
+    STOPPED,
+    TARGET_KEY,
+    CheckClock,
+    ScimSettings,
+    ScimTarget,
+    start_mock,
+)
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -50,7 +64,8 @@ def scim_target(
     if not target.is_mock or tuple(scim_mock_faults) == target.settings.mock_faults:
         yield target
         return
-    own = start_mock(dataclasses.replace(target.settings, mock_faults=tuple(scim_mock_faults)))
+    settings = dataclasses.replace(target.settings, mock_faults=tuple(scim_mock_faults))
+    own = start_mock(settings, target.clock)
     try:
         yield own
     finally:
@@ -167,6 +182,134 @@ def _scim_feature_gate(request: pytest.FixtureRequest) -> None:
             pytest.skip(f"ServiceProviderConfig advertises {name}.supported=false (RFC 7643 §5)")
 
 
+# -- time budget of property checks -----------------------------------------------------------
+
+
+class CheckStopped(BaseException):
+    """A property check cannot go on: its budget is spent, the server is down or throttling.
+
+    A BaseException, so that Hypothesis lets it through instead of shrinking it as if it were a
+    counterexample; the plugin reports :meth:`failure` in its place.
+    """
+
+    def __init__(self, refusal: BaseException | None, clock: CheckClock) -> None:
+        super().__init__(str(refusal))
+        self.refusal, self.found, self.examples = refusal, clock.found, clock.examples
+        self.spent = clock.describe()
+
+    def failure(self) -> BaseException:
+        """The last counterexample found, else the failure that stopped the check."""
+        refusal = self.refusal
+        if not isinstance(refusal, ConformanceFailure):
+            refusal = ConformanceFailure("The check ran out of its time budget",
+                                         received=self.spent, cause=BUDGET_SPENT)  # fmt: skip
+        if self.found is not None:
+            note = f"scim: the check then had to stop ({refusal.title}): this is the last "
+            add_note(self.found, note + "counterexample found, maybe not the smallest")
+            return self.found
+        add_note(refusal, f"scim: {self.examples} example(s) of this property check passed "
+                          "before it stopped; it found no counterexample")  # fmt: skip
+        return refusal
+
+
+def add_note(error: BaseException, note: str) -> None:
+    """``error.add_note(note)`` (PEP 678; by hand before Python 3.11), once."""
+    notes = list(getattr(error, "__notes__", ()))
+    if note not in notes:
+        error.__notes__ = [*notes, note]  # type: ignore[attr-defined]  # what add_note does
+
+
+def bounded_examples(inner: Callable[..., Any], clock: CheckClock) -> Callable[..., Any]:
+    """``inner`` (a Hypothesis test body, run once per example) kept to ``clock``'s budget.
+
+    Before a failure is found, a request the budget refuses stops the check (CheckStopped).
+    Once a failure is found the budget no longer refuses: Hypothesis must be able to replay it.
+    Its shrinking is bounded instead by its own shrink time limit, set after every example to
+    what is left of the budget; when that runs out Hypothesis reports the best counterexample
+    so far, and the plugin says it is that.
+    """
+    from hypothesis.errors import UnsatisfiedAssumption
+
+    @functools.wraps(inner)
+    def example(*args: Any, **kwargs: Any) -> Any:
+        if clock.overrun and clock.remaining() <= 0 and _final_replay():
+            clock.cut = True  # the shrink limit (the budget) ended the search
+        before = clock.refusals
+        stopped: BaseException | None = None
+        try:
+            result = inner(*args, **kwargs)
+        except UnsatisfiedAssumption:
+            raise
+        except Exception as exc:
+            if clock.refusals == before:
+                clock.overrun = True
+                if getattr(exc, "cause", None) not in STOPPED or clock.found is None:
+                    clock.found = exc
+                raise
+            stopped = exc
+        else:
+            if clock.refusals == before:
+                clock.examples += 1
+                return result
+        finally:
+            shrink_time_limit(clock.remaining())
+        raise CheckStopped(stopped, clock)
+
+    return example
+
+
+def _final_replay() -> bool:
+    """Whether Hypothesis is replaying the counterexample it reports."""
+    from hypothesis.control import current_build_context
+    from hypothesis.errors import InvalidArgument
+
+    try:
+        return bool(current_build_context().is_final)
+    except InvalidArgument:
+        return False
+
+
+def shrink_time_limit(seconds: float | None = None) -> float:
+    """Set Hypothesis' shrink time limit to ``seconds`` (at least 0); the old value.
+
+    Hypothesis stops shrinking that long after it starts (five minutes by default) and
+    reports the best failure so far; it reads the limit when shrinking starts, and documents
+    it as the setting to patch (``hypothesis.internal.conjecture.engine``).
+    """
+    from hypothesis.internal.conjecture import engine
+
+    old = engine.MAX_SHRINKING_SECONDS
+    if seconds is not None and math.isfinite(seconds):
+        # Annotated int, used as a number of seconds added to perf_counter().
+        engine.MAX_SHRINKING_SECONDS = max(seconds, 0.0)  # type: ignore[assignment]
+    return old
+
+
+@pytest.fixture(autouse=True)
+def _scim_bounded_examples(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Keep a property check of the suite (a Hypothesis test) to the check's time budget."""
+    handle = getattr(getattr(request.node, "obj", None), "hypothesis", None)
+    clock = request.config.stash.get(CLOCK_KEY, None)
+    if (
+        clock is None
+        or not clock.budget
+        or handle is None
+        or not any(name.startswith("scim_") for name in request.fixturenames)
+    ):
+        yield
+        return
+    inner = handle.inner_test
+    handle.inner_test = bounded_examples(inner, clock)
+    limit = shrink_time_limit()
+    try:
+        yield
+    finally:
+        handle.inner_test = inner
+        from hypothesis.internal.conjecture import engine
+
+        engine.MAX_SHRINKING_SECONDS = limit  # type: ignore[assignment]
+
+
 # -- test data ------------------------------------------------------------------------------
 
 
@@ -271,7 +414,12 @@ def group_payload(
 
 
 def create(client: ScimClient, endpoint: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST ``body``; the created resource, or a failure naming the set-up step."""
+    """POST ``body``; the created resource, or a failure naming the set-up step.
+
+    The check that called this is about something else, so a failure here is reported as
+    *blocked*, under the requirement the create itself violated (a 201 is P-3.3-03; the id the
+    server must assign is C-3.1-02) and the same root cause as the create checks' own failures.
+    """
     __tracebackhide__ = True
     response = client.post(endpoint, body)
     if response.status_code != 201:
@@ -280,9 +428,11 @@ def create(client: ScimClient, endpoint: str, body: dict[str, Any]) -> dict[str,
             expected="201 Created",
             received=f"{response.status_code} {response.text[:300]}",
             exchange=response.exchange,
-            requirements=("P-3.3-04",),
+            requirements=(str(status_requirement(response, (201,), None)),),
+            cause=status_cause(response, (201,)),
+            blocked=True,
         )
-    created = response.json()
+    created = response.maybe_json()
     if not isinstance(created, dict) or not isinstance(created.get("id"), str):
         raise ConformanceFailure(
             "Set-up failed: the created resource has no id",
@@ -290,6 +440,8 @@ def create(client: ScimClient, endpoint: str, body: dict[str, Any]) -> dict[str,
             received=response.text[:300],
             exchange=response.exchange,
             requirements=("C-3.1-02",),
+            cause="the 201 body of a create has no string id",
+            blocked=True,
         )
     return dict(created)
 

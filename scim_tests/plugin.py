@@ -5,10 +5,16 @@ heavy, and only tests that request the SCIM fixtures are affected. With a target
 mock if asked, prints a report header that is enough to reproduce the run, validates markers
 at collection, copies requirement ids into JUnit properties, skips checks for features the
 provider does not advertise, and attaches the exchange log to every failure.
+
+Every check runs under a time budget (:class:`~scim_tests.target.CheckClock`; how a property
+check keeps to it is in :mod:`scim_tests.fixtures`), and the run ends with a line of what the
+checks spent.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Generator
 from typing import Any
 
@@ -16,11 +22,23 @@ import pytest
 
 from scim_tests import markers
 from scim_tests.failures import root_cause
-from scim_tests.target import TARGET_KEY, resolve_settings, resolve_target
+from scim_tests.target import (
+    CLOCK_KEY,
+    STOPPED,
+    TARGET_KEY,
+    CheckClock,
+    ScimSettings,
+    resolve_settings,
+    resolve_target,
+)
 
 pytest_plugins = ["scim_tests.fixtures"]
 
 SPC_KEY = pytest.StashKey[Any]()
+#: What Hypothesis says when its own five-minute shrink limit stops it; under a budget the
+#: budget stopped it, and the plugin says so instead.
+_HYPOTHESIS_SLOW = re.compile(r"WARNING: Hypothesis has spent more than five minutes.*?everyone\.",
+                              re.DOTALL)  # fmt: skip
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -86,8 +104,32 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="KEY=VALUE",
         help="With --scim-mock: set a MockConfig field, e.g. patch_response=no-content.",
     )
+    group.addoption(
+        "--scim-check-budget",
+        dest="scim_check_budget",
+        metavar="SECONDS",
+        help="Time budget of one check, set-up included (default 60; 0: none): past it the "
+        "check sends nothing more and fails (ini scim_check_budget, env SCIM_CHECK_BUDGET).",
+    )
+    group.addoption(
+        "--scim-max-timeouts",
+        dest="scim_max_timeouts",
+        metavar="N",
+        help="Consecutive timeouts after which the server counts as down and the rest of the "
+        "run fails fast (default 3; 0: never; ini scim_max_timeouts, env SCIM_MAX_TIMEOUTS).",
+    )
+    group.addoption(
+        "--scim-retry-wait",
+        dest="scim_retry_wait",
+        metavar="SECONDS",
+        help="The longest the suite waits on 429/503 Retry-After for one request (default 10; "
+        "ini scim_retry_wait, env SCIM_RETRY_WAIT).",
+    )
     parser.addini("scim_url", "Base URL of the SCIM service provider under test.")
     parser.addini("scim_timeout", "Per-request timeout in seconds.")
+    parser.addini("scim_check_budget", "Time budget of one check in seconds (0: none).")
+    parser.addini("scim_max_timeouts", "Consecutive timeouts before the server counts as down.")
+    parser.addini("scim_retry_wait", "Longest wait on Retry-After for one request, in seconds.")
 
 
 # tryfirst: Hypothesis' own pytest_configure loads --hypothesis-profile, so our profiles must be
@@ -98,7 +140,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", markers.REQUIREMENT_HELP)
     config.addinivalue_line("markers", markers.FEATURE_HELP)
     settings = resolve_settings(config)
-    config.stash[TARGET_KEY] = resolve_target(settings) if _is_runner(config) else None
+    clock = CheckClock(settings.check_budget) if settings.url or settings.mock else None
+    config.stash[CLOCK_KEY] = clock
+    config.stash[TARGET_KEY] = resolve_target(settings, clock) if _is_runner(config) else None
+    if clock is not None:
+        config.pluginmanager.register(BudgetLedger(settings.check_budget), "scim-budget-ledger")
     profile = str(config.getoption("hypothesis_profile", default=None) or "")
     if settings.url or settings.mock or profile.startswith("scim-"):
         _hypothesis_profiles(config)
@@ -118,7 +164,8 @@ def _hypothesis_profiles(config: pytest.Config) -> None:
     """Profiles for the property-based checks; ``scim-ci`` unless --hypothesis-profile says.
 
     Network latency makes Hypothesis' deadline meaningless, and a run must be reproducible
-    from its header, so examples are derandomized (seeded) and bounded.
+    from its header, so examples are derandomized (seeded) and bounded. Time is bounded by the
+    check's budget, shrinking included (:func:`scim_tests.fixtures.bounded_examples`).
     """
     from hypothesis import HealthCheck, settings
 
@@ -163,7 +210,15 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         f"scim: target={target.url}{kind} run-id={target.settings.run_id} "
         f"timeout={target.settings.timeout:g}s scim_tests={__version__}{faults}",
         f"scim: {describe_features(spc)}",
+        f"scim: {describe_bounds(target.settings)}",
     ]
+
+
+def describe_bounds(settings: ScimSettings) -> str:
+    """``budget=60s/check max-timeouts=3 retry-wait=10s/request`` (0: unbounded)."""
+    budget = f"{settings.check_budget:g}s/check" if settings.check_budget else "none"
+    return (f"budget={budget} max-timeouts={settings.max_timeouts} "
+            f"retry-wait={settings.retry_wait:g}s/request")  # fmt: skip
 
 
 def pytest_collection_modifyitems(
@@ -188,21 +243,129 @@ def pytest_collection_modifyitems(
         raise pytest.UsageError("invalid scim markers:\n  " + "\n  ".join(problems))
 
 
+# -- time budgets ----------------------------------------------------------------------------
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> Generator[None, object, object]:
+    """Start the check's clock before any fixture it needs is set up (set-up counts)."""
+    clock = item.config.stash.get(CLOCK_KEY, None)
+    if clock is not None:
+        clock.begin(item.nodeid)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    """The check's body runs on the same budget."""
+    clock = item.config.stash.get(CLOCK_KEY, None)
+    if clock is not None:
+        clock.enter("call")
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Generator[None, object, object]:
+    """Teardown is not bounded by the budget: what the check created is always deleted."""
+    clock = item.config.stash.get(CLOCK_KEY, None)
+    if clock is not None:
+        clock.enter("teardown")
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    """A property check that had to stop passes Hypothesis as a BaseException: report it."""
+    from scim_tests.fixtures import CheckStopped
+
+    __tracebackhide__ = True
+    try:
+        return (yield)
+    except CheckStopped as stop:
+        raise stop.failure() from None
+
+
+class BudgetLedger:
+    """What the checks spent, from their teardown reports (those of xdist workers too)."""
+
+    def __init__(self, budget: float) -> None:
+        self.budget = budget
+        self.usage: dict[str, dict[str, Any]] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Keep the usage the plugin attached to a check's teardown report."""
+        usage = getattr(report, "scim_budget", None)
+        if report.when == "teardown" and isinstance(usage, dict):
+            self.usage[report.nodeid] = usage
+
+    def summary(self) -> str:
+        """``scim budgets: 354 checks sent 1571 requests in 12.3 s (60 s per check); ...``."""
+        if not self.usage:
+            return ""
+        spent = self.usage.values()
+        budget = f"{self.budget:g} s per check" if self.budget else "no check budget"
+        slowest, top = max(self.usage.items(), key=lambda item: float(item[1]["seconds"]))
+        parts = [
+            f"{len(spent)} checks sent {sum(u['requests'] for u in spent)} requests in "
+            f"{sum(u['seconds'] for u in spent):.1f} s ({budget}), cleanup "
+            f"{sum(u.get('teardown_requests', 0) for u in spent)} more",
+            f"slowest {slowest.split('::')[-1]}: {top['seconds']:.1f} s, "
+            f"{top['requests']} requests",
+        ]
+        stopped = Counter(str(u["stopped"]) for u in spent if u.get("stopped"))
+        parts += [f"{count} stopped because {cause}" for cause, count in sorted(stopped.items())]
+        if cut := sum(1 for u in spent if u.get("cut")):
+            parts.append(f"{cut} reported the best counterexample found within the budget")
+        return "scim budgets: " + "; ".join(parts)
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        """One line at the end of the run."""
+        if line := self.summary():
+            terminalreporter.write_line(line)
+
+
+def _best_so_far(item: pytest.Item, error: BaseException, clock: CheckClock) -> None:
+    """Say that the reported counterexample is the best found before the budget ran out."""
+    from scim_tests.fixtures import add_note
+
+    note = (
+        f"scim: shrinking stopped when the check's time budget ({clock.budget:g} s, "
+        "--scim-check-budget) ran out: the counterexample is the best found so far, not "
+        "necessarily the smallest"
+    )
+    add_note(error, note)
+    info = getattr(item, "hypothesis_report_information", None)
+    if isinstance(info, str):
+        item.hypothesis_report_information = _HYPOTHESIS_SLOW.sub(note, info)  # type: ignore[attr-defined]
+
+
+# -- reports ----------------------------------------------------------------------------------
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
 ) -> Generator[None, Any, None]:
-    """Name the check's requirements in its failure and attach the exchange log."""
+    """Name the check's requirements in its failure and attach the exchange log.
+
+    A failure that says the check could not go on (budget spent, server down, throttling,
+    timeouts) cites no requirement: the server broke none that the suite could tell.
+    """
     from scim_tests.failures import ConformanceFailure
 
     if call.excinfo is not None and isinstance(call.excinfo.value, ConformanceFailure):
         failure = call.excinfo.value
-        if not failure.requirements:
+        if not failure.requirements and failure.cause not in STOPPED:
             failure.requirements = tuple(
                 m.kwargs["id"] for m in item.iter_markers("scim_requirement") if "id" in m.kwargs
             )
+    clock = item.config.stash.get(CLOCK_KEY, None)
+    if clock is not None and clock.cut and call.when == "call" and call.excinfo is not None:
+        _best_so_far(item, call.excinfo.value, clock)
     outcome = yield
     report = outcome.get_result()
+    if clock is not None and call.when == "teardown" and clock.nodeid == item.nodeid:
+        report.scim_budget = clock.end()  # a report attribute survives xdist
     if report.failed and call.excinfo is not None:
         # On the item, so that later phases' reports carry them too: JUnit XML writes the
         # properties of the teardown report.
@@ -233,5 +396,7 @@ def _violated(error: BaseException) -> list[tuple[str, str]]:
             level = current.level
             found += [("scim_violated", f"{r} {level}") for r in current.requirements[:1]]
             found.append(("scim_root_cause", root_cause(current)))
+            if current.blocked:
+                found.append(("scim_blocked", "a step this check depends on failed"))
         stack += list(getattr(current, "exceptions", ()))
     return list(dict.fromkeys(found))

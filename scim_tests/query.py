@@ -15,6 +15,7 @@ from typing import Any
 from scim_tests.asserts import assert_status, assert_valid, json_object, resources_of
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import Spc, feature_supported
+from scim_tests.failures import ConformanceFailure
 from scim_tests.fixtures import create
 from scim_tests.operations import Payload
 
@@ -52,12 +53,28 @@ def populate(
     cache: list[dict[str, Any]],
     bodies: Callable[[], list[dict[str, Any]]],
 ) -> list[dict[str, Any]]:
-    """Create the users of ``bodies()`` once; ``cache`` (module-scoped) keeps them."""
+    """Create the users of ``bodies()`` once; ``cache`` (module-scoped) keeps them.
+
+    A failed create is remembered and raised again for the module's later checks: creating
+    the same fixed names a second time would only collide with what the first attempt made,
+    and report a uniqueness conflict instead of the failure that blocked them.
+    """
     __tracebackhide__ = True
+    failed = _FAILED_POPULATIONS.get(id(cache))
+    if failed is not None:
+        raise failed
     if not cache:
-        for body in bodies():
-            cache.append(create(client, "/Users", body))
+        try:
+            for body in bodies():
+                cache.append(create(client, "/Users", body))
+        except ConformanceFailure as failure:
+            _FAILED_POPULATIONS[id(cache)] = failure
+            raise
     return cache
+
+
+#: The set-up failure of each population cache whose creation failed (by ``id(cache)``).
+_FAILED_POPULATIONS: dict[int, ConformanceFailure] = {}
 
 
 def depopulate(client: ScimClient, cache: list[dict[str, Any]]) -> None:
@@ -66,6 +83,7 @@ def depopulate(client: ScimClient, cache: list[dict[str, Any]]) -> None:
         if client.ownership.owns(str(user["id"])):
             client.delete(f"/Users/{user['id']}")
     cache.clear()
+    _FAILED_POPULATIONS.pop(id(cache), None)
 
 
 def tagged(payload: Payload, tag: str, **overrides: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from scim_tests.baseline import Baseline, BaselineDiff
-from scim_tests.catalog import Coverage, catalog, coverage
+from scim_tests.catalog import PROVEN_TITLE, Coverage, catalog, coverage, proven_json, proven_pair
 from scim_tests.failures import DeprovisioningWarning
 from scim_tests.target import TARGET_KEY
 
@@ -56,6 +56,8 @@ class CheckResult:
     violated: tuple[Cited, ...] = ()
     #: The failure's root cause (violated requirement and the shape of its title), if known.
     root_cause: str = ""
+    #: The failure is in a step the check depends on (a set-up create), not in its own subject.
+    blocked: bool = False
 
     @property
     def name(self) -> str:
@@ -218,6 +220,7 @@ class RunRecorder:
             if not result.root_cause:
                 causes = [v for n, v in report.user_properties if n == "scim_root_cause"]
                 result.root_cause = str(causes[0]) if causes else ""
+                result.blocked = any(n == "scim_blocked" for n, _ in report.user_properties)
             text = failure_text(report)
             result.failure = f"{result.failure}\n\n{text}".strip() if result.failure else text
             result.exchanges += "\n\n".join(
@@ -325,6 +328,10 @@ class RunRecorder:
             return None
         return coverage(self.suite_ids), coverage(self.suite_ids, ("yes", "partial"))
 
+    def proven(self) -> tuple[Coverage, Coverage] | None:
+        """Proven coverage, as :meth:`coverage` (None without the suite or the proofs file)."""
+        return None if self.suite_ids is None else proven_pair(self.suite_ids)
+
     # -- renderings ----------------------------------------------------------------------
 
     def summary_text(self) -> str:
@@ -341,6 +348,9 @@ class RunRecorder:
             lines.append(f"{COVERAGE_TITLE}: unavailable (the suite could not be collected)")
         else:
             lines += [f"{COVERAGE_TITLE}: {figures[0]}", f"{PARTIAL_TITLE}: {figures[1]}"]
+            proven = self.proven()
+            lines.append(f"{PROVEN_TITLE}: {proven[0] if proven else 'unavailable (no proofs)'}")
+            lines += [f"{PARTIAL_TITLE}: {proven[1]}"] if proven else []
         if self.failed:
             lines.append(f"Failed checks ({len(self.failed)}):")
             for result in self.failed:
@@ -360,7 +370,9 @@ class RunRecorder:
             lines.append(f"Root causes ({len(causes)}, biggest first):")
             for cause, results in causes:
                 plural = "check" if len(results) == 1 else "checks"
-                lines.append(f"  {cause}: {len(results)} {plural}")
+                blocked = sum(r.blocked for r in results)
+                note = f" ({blocked} blocked: a step they depend on)" if blocked else ""
+                lines.append(f"  {cause}: {len(results)} {plural}{note}")
         violations = self.violations()
         lines.append(
             f"Violations: {violations['MUST']} MUST, {violations['SHOULD']} SHOULD deviations; "
@@ -439,6 +451,7 @@ class RunRecorder:
                     ],
                     "violation": r.violation if r.failed else None,
                     "root_cause": r.root_cause or None,
+                    "blocked": r.blocked,
                     "failure": r.failure or None,
                     "reason": r.reason or None,
                 }
@@ -460,7 +473,8 @@ class RunRecorder:
             else {"path": self.baseline.path, **self.baseline_diff().as_json()},
             "coverage": None
             if figures is None
-            else {"must": cover(figures[0]), "must_incl_partial": cover(figures[1])},
+            else {"must": cover(figures[0]), "must_incl_partial": cover(figures[1]),
+                  "proven": proven_json(self.suite_ids or ())},  # fmt: skip
         }
 
     def write_json(self, path: str) -> None:

@@ -13,6 +13,7 @@ attribute of the User schema.
 
 from __future__ import annotations
 
+import json
 import re
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -150,9 +151,54 @@ def attribute(resource: dict[str, Any], name: str) -> Any:
     return None
 
 
+def unassigned(value: Any) -> bool:
+    """Whether ``value`` means "no value": null, an empty array or an object of such
+    (RFC 7643 §2.5 makes unassigned, null and [] equivalent)."""
+    if value is None or value == []:
+        return True
+    return isinstance(value, Mapping) and all(unassigned(v) for v in value.values())
+
+
+def canonical(value: Any) -> Any:
+    """``value`` in the form where representations the RFCs treat as equal compare equal.
+
+    Attribute names lose their case (C-2.1-01), unassigned members are dropped (RFC 7643
+    §2.5), and the values of a multi-valued attribute are sorted, since they are unordered
+    (RFC 7643 §2.4). Values themselves are kept exactly.
+    """
+    if isinstance(value, Mapping):
+        return {str(k).lower(): canonical(v) for k, v in value.items() if not unassigned(v)}
+    if isinstance(value, list):
+        items = [canonical(v) for v in value if v is not None]
+        return sorted(items, key=lambda v: json.dumps(v, sort_keys=True, default=str))
+    return value
+
+
+def equivalent(left: Any, right: Any) -> bool:
+    """Whether two representations (or values) are the same under :func:`canonical`."""
+    return bool(canonical(left) == canonical(right))
+
+
 def find_key(body: Mapping[str, Any], name: str) -> str | None:
-    """The key of ``body`` that names attribute ``name`` (case-insensitive), if any."""
-    return next((k for k in body if isinstance(k, str) and k.lower() == name.lower()), None)
+    """The key of ``body`` that names attribute ``name`` (case-insensitive) with a value.
+
+    A member whose value is null or [] is not found: RFC 7643 §2.5 makes it unassigned, so a
+    provider that writes ``"emails": []`` has returned no emails.
+    """
+    lowered = name.lower()
+    return next(
+        (
+            k
+            for k, v in body.items()
+            if isinstance(k, str) and k.lower() == lowered and not unassigned(v)
+        ),
+        None,
+    )
+
+
+def assigned(body: Mapping[str, Any]) -> list[str]:
+    """The keys of ``body`` whose values are assigned (not null, [] or all-null)."""
+    return [k for k, v in body.items() if isinstance(k, str) and not unassigned(v)]
 
 
 def value_of(body: Mapping[str, Any], path: str) -> Any:
@@ -212,8 +258,10 @@ def _problems(
         if not isinstance(key, str) or key.lower() in skip:
             continue
         attribute = by_name.get(key.lower())
-        if attribute is None:
-            continue  # not declared: a server may add attributes; not judged here
+        if attribute is None or value is None:
+            # Not declared: a server may add attributes, not judged here. Null: unassigned
+            # (RFC 7643 §2.5), so neither a wrong type nor a returned=never value shown.
+            continue
         if attribute.returned == "never":
             problems.append((f"{attribute.path} is returned=never but was returned", "C-7-17"))
         elif attribute.mutability == "writeOnly":

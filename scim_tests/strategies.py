@@ -163,7 +163,7 @@ _BY_PATH: dict[str, st.SearchStrategy[Any]] = {
 }
 
 
-def _simple(attribute: SchemaAttribute, prefix: str, canonical: Sequence[str]) -> Any:
+def _simple(attribute: SchemaAttribute, prefix: str, canonical: Sequence[str] | None) -> Any:
     """The strategy for one value of a simple attribute."""
     path = attribute.path.lower()
     if canonical:
@@ -191,8 +191,13 @@ def _simple(attribute: SchemaAttribute, prefix: str, canonical: Sequence[str]) -
     return strategy
 
 
-def _canonical(raw: Mapping[str, Any], path: str) -> list[str]:
-    """canonicalValues of the definition at ``path`` in a raw /Schemas attribute list."""
+def _canonical(raw: Mapping[str, Any], path: str) -> list[str] | None:
+    """canonicalValues of the definition at ``path`` in a raw /Schemas attribute list.
+
+    None when the definition publishes none; an empty list when it publishes an empty list,
+    which a server may read as "no value is allowed" (C-2.3.1-01 lets it refuse values outside
+    the list; RFC 7643's own User schema publishes [] for roles.type and x509Certificates.type).
+    """
     parts = path.lower().split(".")
     attributes: Any = raw.get("attributes", [])
     found: Any = None
@@ -200,10 +205,12 @@ def _canonical(raw: Mapping[str, Any], path: str) -> list[str]:
         found = next((a for a in attributes or [] if isinstance(a, Mapping)
                       and str(a.get("name", "")).lower() == part), None)  # fmt: skip
         if found is None:
-            return []
+            return None
         attributes = found.get("subAttributes", [])
     values = found.get("canonicalValues") if isinstance(found, Mapping) else None
-    return [v for v in values or [] if isinstance(v, str)]
+    if not isinstance(values, list):
+        return None
+    return [v for v in values if isinstance(v, str)]
 
 
 def _writable(attribute: SchemaAttribute) -> bool:
@@ -223,7 +230,10 @@ class _Builder:
             if single is None:
                 return None
         else:
-            single = _simple(attribute, self.prefix, _canonical(self.raw, attribute.path))
+            canonical = _canonical(self.raw, attribute.path)
+            if canonical == []:  # nothing is sure to be accepted: leave the attribute out
+                return None
+            single = _simple(attribute, self.prefix, canonical)
         if not attribute.multi_valued:
             return single
         key = _identity(attribute)

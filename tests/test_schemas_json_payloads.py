@@ -72,7 +72,6 @@ def test_valid_payload(name: str, instance: Json) -> None:
             "User", with_changes(FULL_USER, password="t1meMa$heen"), id="user-password-present"
         ),
         pytest.param("User", with_changes(MINIMAL_USER, id=None), id="user-id-missing"),
-        pytest.param("User", with_changes(MINIMAL_USER, schemas=None), id="user-schemas-missing"),
         pytest.param(
             "User", with_changes(MINIMAL_USER, schemas=[GROUP_URN]), id="user-wrong-schema"
         ),

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, request
 
 from scim_mock import http
 from scim_mock.config import MockConfig
-from scim_mock.errors import Forbidden, NotFound
+from scim_mock.errors import Forbidden, InvalidFilter, NotFound
 from scim_mock.schema import SERVICE_PROVIDER_CONFIG, SchemaRegistry
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -102,8 +102,12 @@ def create_blueprint() -> Blueprint:
     def _guard() -> None:
         http.check_auth(discovery=True)
         http.check_accept()
-        if "filter" in request.args:
-            # RFC 7644 §4 (P-4-08): filtering discovery endpoints is refused with 403.
+        mode = http.config().discovery_filter
+        if "filter" in request.args and mode != "ignore":
+            # RFC 7644 §4 says both that query parameters are ignored (P-4-07) and that a
+            # filter should get 403 (P-4-08); "reject" is the 400 many providers send instead.
+            if mode == "reject":
+                raise InvalidFilter("Filtering is not supported on discovery endpoints.")
             raise Forbidden("Filtering is not supported on discovery endpoints.")
 
     @bp.route("/ServiceProviderConfig", methods=http.ANY_METHOD)

@@ -18,7 +18,9 @@ from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.markers import requirement
 from scim_tests.target import ScimSettings
 
-CREDENTIALS = ["none", "wrong", "empty"]
+#: "other-scheme" is the run's own credential under an auth-scheme no server defines: a
+#: provider that reads the token and ignores the scheme name would accept it (RFC 7235 §2.1).
+CREDENTIALS = ["none", "wrong", "empty", "other-scheme"]
 
 
 @pytest.fixture
@@ -30,11 +32,16 @@ def auth_headers(scim_config: ScimSettings) -> dict[str, str]:
 
 
 def _bad_credentials(kind: str, auth_headers: dict[str, str]) -> dict[str, str]:
-    """Headers with no, a wrong, or an empty credential of the run's scheme."""
+    """Headers with no, a wrong, or an empty credential of the run's scheme, or the right
+    credential under an unknown scheme."""
     if kind == "none":
         return {}
     name, value = next(iter(auth_headers.items()))
     scheme = value.split(" ", 1)[0] + " " if " " in value.strip() else ""
+    if kind == "other-scheme":
+        if not scheme:
+            pytest.skip("the run's credential names no auth-scheme to replace")
+        return {name: f"Scimct-Unknown {value.strip().split(' ', 1)[1]}"}
     if kind == "wrong":
         return {name: f"{scheme}scimct-invalid-{uuid.uuid4().hex}"}
     return {name: scheme}
@@ -50,8 +57,8 @@ def _unauthenticated_get(client: ScimClient, kind: str, auth: dict[str, str]) ->
 def test_invalid_credentials_are_refused(
     scim_client: ScimClient, auth_headers: dict[str, str], kind: str
 ) -> None:
-    """A request with no, a wrong or an empty credential is refused (401 or 403), never
-    served (P-2-02)."""
+    """A request with no, a wrong or an empty credential, or the right one under an unknown
+    auth-scheme, is refused (401 or 403), never served (P-2-02)."""
     response = _unauthenticated_get(scim_client, kind, auth_headers)
     assert_status(response, 401, 403, requirement="P-2-02",
                   title=f"A request with {kind} credentials was not refused")  # fmt: skip

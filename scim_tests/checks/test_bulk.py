@@ -83,7 +83,9 @@ def _check_results(results: list[dict[str, Any]], response: ScimResponse,
         allowed = (statuses,) if isinstance(statuses, int) else statuses
         check(status_of(result) in allowed, f"Bulk operation {label} has the wrong status",
               expected=" or ".join(map(str, allowed)), received=result.get("status"),
-              response=response, requirement="P-3.7.3-02")  # fmt: skip
+              response=response, requirement="P-3.7.3-02",
+              cause=f"a bulk {result.get('method')} operation answered {status_of(result)} where "
+              f"{' or '.join(map(str, allowed))} was expected")  # fmt: skip
         failed_post = result.get("method") == "POST" and (status_of(result) or 0) >= 400
         check(failed_post or isinstance(result.get("location"), str),
               f"Bulk operation {label} has no location", expected="location: <resource URI>",

@@ -23,6 +23,7 @@ from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import feature_supported
 from scim_tests.fixtures import create
 from scim_tests.markers import requirement
+from scim_tests.resources import USER_SCHEMA, definitions, schema_attributes
 
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 BULK_REQUEST = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
@@ -101,6 +102,40 @@ def test_wrong_value_type_answers_400_invalid_value(
     body["emails"] = [{**body["emails"][0], "primary": "scimct-not-a-boolean"}]
     response = scim_client.post("/Users", body)
     assert_scim_error(response, 400, "invalidValue", requirement="P-3.12-22")
+
+
+#: Not base64 (RFC 4648 §4): spaces and punctuation outside the alphabet.
+NOT_BASE64 = "scimct: not base64 %"
+
+
+@requirement("P-3.12-22", "C-2.3.6-01")
+def test_binary_value_that_is_not_base64_is_refused(
+    scim_client: ScimClient,
+    user_payload: Callable[..., dict[str, Any]],
+    scim_schemas: dict[str, dict[str, Any]],
+) -> None:
+    """A value that is not base64 for a writable binary User attribute (x509Certificates.value
+    in RFC 7643) is refused with 400 invalidValue (P-3.12-22); a provider that accepts it must
+    not show it back as binary data it is not (C-2.3.6-01). Never a server error."""
+    binaries = [a for a in schema_attributes(scim_schemas, USER_SCHEMA, sub_attributes=True,
+                                             type="binary")
+                if a.mutability in ("readWrite", "writeOnly")]  # fmt: skip
+    if not binaries:
+        pytest.skip("/Schemas declares no writable binary User attribute")
+    parent, _, sub = binaries[0].path.partition(".")
+    top = next(d for d in definitions(scim_schemas, USER_SCHEMA) if d.path == parent)
+    value: Any = {sub: NOT_BASE64} if sub else NOT_BASE64
+    body = {**user_payload(), parent: [value] if top.multi_valued else value}
+    response = scim_client.post("/Users", body)
+    title = f"A non-base64 {binaries[0].path} was answered neither 400 nor 201"
+    assert_status(response, 400, 201, requirement="P-3.12-22", title=title)
+    if response.status_code == 400:
+        assert_scim_error(response, 400, "invalidValue", requirement="P-3.12-22")
+        return
+    json_object(response)  # the client registered the created user for the run's cleanup
+    check(NOT_BASE64 not in response.text, "A non-base64 value is shown as a binary value",
+          expected=f"400 invalidValue, or {binaries[0].path} stored as base64",
+          received=NOT_BASE64, response=response, requirement="C-2.3.6-01")  # fmt: skip
 
 
 @requirement("P-3.12-05")

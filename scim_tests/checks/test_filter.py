@@ -26,6 +26,7 @@ from scim_tests.failures import ConformanceFailure
 from scim_tests.filter_eval import parse_datetime, parse_path
 from scim_tests.filtering import NUMBERS, Population, query_all
 from scim_tests.filtering import filter_population as filter_population  # noqa: F401
+from scim_tests.markers import requirement
 from scim_tests.resources import value_of
 
 # -- templates ---------------------------------------------------------------------------
@@ -134,3 +135,67 @@ def test_filter_case(
     check(received == wanted, f"The filter selected the wrong resources: {text}",
           expected=f"population members {wanted}", received=f"population members {received}",
           response=response, requirement=requirement)  # fmt: skip
+
+
+# -- unassigned values and malformed filters ---------------------------------------------------
+
+#: A value comparison needs a value: charlie has no title and bravo an empty one, so neither is
+#: ever selected by these (P-3.4.2.2-07/-08/-09/-11; RFC 7643 §2.5 for the unassigned state).
+_COMPARISONS = {"sw": ("T", "P-3.4.2.2-08"), "co": ("u", "P-3.4.2.2-07"),
+                "ew": ("e", "P-3.4.2.2-09"), "gt": ("A", "P-3.4.2.2-11")}  # fmt: skip
+
+
+@pytest.mark.parametrize("op", sorted(_COMPARISONS))
+@requirement("P-3.4.2.2-07", "P-3.4.2.2-08", "P-3.4.2.2-09", "P-3.4.2.2-11")
+def test_value_comparisons_never_select_unassigned_attributes(
+    scim_client: ScimClient, filter_population: Population, op: str
+) -> None:
+    """``title sw|co|ew|gt "<value>"`` never selects a user whose title is absent or empty:
+    there is no value to compare (P-3.4.2.2-07, -08, -09, -11)."""
+    value, requirement = _COMPARISONS[op]
+    text = f'title {op} "{value}" and userName sw "{filter_population.tag}"'
+    found, response = query_all(scim_client, "/Users", text, filter_population, requirement)
+    if found is None:
+        raise ConformanceFailure(f"A valid filter was refused: {text}", expected="200",
+                                 received=f"{response.status_code} {response.text[:300]}",
+                                 exchange=response.exchange, requirements=requirement)  # fmt: skip
+    selected = filter_population.roles(found)
+    check("charlie" not in selected and "bravo" not in selected,
+          f"The filter selected users without a title: {text}",
+          expected="neither charlie (no title) nor bravo (empty title)",
+          received=f"population members {selected}", response=response,
+          requirement=requirement)  # fmt: skip
+
+
+@requirement("P-3.4.2.2-16", "C-2.5-01")
+def test_eq_null_selects_unassigned_attributes(
+    scim_client: ScimClient, filter_population: Population
+) -> None:
+    """``title eq null`` selects the user without a title and none of those with one: null
+    is a literal of the grammar (P-3.4.2.2-16) and the null and unassigned states are the
+    same (C-2.5-01). A provider that refuses null comparisons is skipped here."""
+    text = f'title eq null and userName sw "{filter_population.tag}"'
+    found, response = query_all(scim_client, "/Users", text, filter_population, "C-2.5-01")
+    if found is None:
+        pytest.skip(f"the provider refuses {text!r} ({response.status_code})")
+    selected = filter_population.roles(found)
+    titled = {"alpha", "delta", "echo"} & set(selected)
+    check("charlie" in selected and not titled, f"'eq null' selected the wrong users: {text}",
+          expected="charlie (no title), not alpha, delta or echo (titled)",
+          received=f"population members {selected}", response=response,
+          requirement="C-2.5-01")  # fmt: skip
+
+
+@pytest.mark.parametrize("tail", ['"extra"', "extra", "true"], ids=["string", "word", "literal"])
+@requirement("P-3.4.2.2-04")
+def test_trailing_text_after_a_filter_is_invalid(
+    scim_client: ScimClient, filter_population: Population, tail: str
+) -> None:
+    """A complete expression followed by a stray value or word is not a filter: 400
+    invalidFilter, never a silently truncated query (P-3.4.2.2-04)."""
+    text = f'userName sw "{filter_population.tag}" {tail}'
+    found, response = query_all(scim_client, "/Users", text, filter_population, "P-3.4.2.2-04")
+    check(found is None, "A filter with trailing text was accepted",
+          expected=f"400 invalidFilter for filter {text}", received=f"{response.status_code}",
+          response=response, requirement="P-3.4.2.2-04")  # fmt: skip
+    assert_scim_error(response, 400, "invalidFilter", requirement="P-3.4.2.2-04")

@@ -20,6 +20,7 @@ from scim_tests.asserts import (
 )
 from scim_tests.client import ScimClient
 from scim_tests.groups import (
+    CREATED_WITHOUT_MEMBERS,
     check_groups_omit,
     check_members,
     member_ids,
@@ -49,7 +50,7 @@ def test_group_created_with_members_lists_member_ids(
     expected = {alice["id"], bob["id"]}
     check(set(member_ids(created)) == expected, "The created group's members[].value are not the "
           "member ids", expected=f"members {sorted(expected)}", received=member_ids(created),
-          response=response, requirement="C-4.2-03")  # fmt: skip
+          response=response, requirement="C-4.2-03", cause=CREATED_WITHOUT_MEMBERS)  # fmt: skip
     group = check_members(
         scim_client,
         created["id"],
@@ -268,3 +269,27 @@ def test_removing_the_last_member_leaves_an_empty_group(
                   title="The group is gone after its last member was removed")  # fmt: skip
     check_members(scim_client, group["id"], set(),
                   "The removed last member is still listed", "P-3.5.2.2-04")  # fmt: skip
+
+
+@pytest.mark.scim_feature("filter")
+@requirement("P-3.4.2.2-02", "P-3.4.2.2-18", "C-4.1.2-04")
+def test_users_are_found_by_their_groups(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """When User.groups lists a group, ``filter=groups.value eq "<group id>"`` finds that user:
+    a filter judges the values the resource shows (P-3.4.2.2-02, -18). Skipped when the
+    server does not expose User.groups, or refuses filters on it."""
+    (user,) = new_users(scim_client, user_payload, 1)
+    group = new_group_of(scim_client, group_payload, user)
+    if not reports_groups(scim_client, user["id"], group["id"]):
+        pytest.skip("the server does not expose User.groups (allowed, C-4.1.2-04)")
+    text = f'groups.value eq "{group["id"]}"'
+    response = scim_client.get("/Users", params={"filter": text, "count": 100})
+    if response.status_code == 400:
+        pytest.skip(f"the server refuses filters on groups.value ({response.text[:120]})")
+    assert_status(response, 200, requirement="P-3.4.2.2-02")
+    found = [r.get("id") for r in json_object(response).get("Resources") or []
+             if isinstance(r, dict)]  # fmt: skip
+    check(user["id"] in found, "A user is not found by a group its groups attribute lists",
+          expected=f"{user['id']} among the results of {text}", received=found,
+          response=response, requirement="P-3.4.2.2-02")  # fmt: skip

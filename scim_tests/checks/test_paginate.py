@@ -23,6 +23,7 @@ import pytest
 from scim_tests.asserts import check, resources_of
 from scim_tests.client import ScimClient
 from scim_tests.discovery import Spc, max_results
+from scim_tests.fixtures import create
 from scim_tests.markers import requirement
 from scim_tests.operations import Payload
 from scim_tests.query import (
@@ -37,6 +38,8 @@ from scim_tests.query import (
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PAGING_SIZE = 5
+#: The largest advertised filter.maxResults the cap check exceeds by creating users of its own.
+CAP_EXERCISED = 50
 
 # -- the paging population --------------------------------------------------------------------
 
@@ -203,16 +206,35 @@ def test_start_index_past_the_end_is_an_empty_page(
 
 @requirement("C-5-13", "P-3.4.2.4-05")
 def test_count_above_max_results_is_capped(
-    scim_client: ScimClient, paging: Population, service_provider_config: Spc
+    scim_client: ScimClient,
+    paging: Population,
+    service_provider_config: Spc,
+    user_payload: Payload,
+    scim_prefix: str,
 ) -> None:
-    """A count above the advertised filter.maxResults still yields at most maxResults
-    resources, for the population and for the whole list (C-5-13, P-3.4.2.4-05)."""
+    """With more matching resources than the advertised filter.maxResults (the check creates
+    maxResults + 1 users when that is at most CAP_EXERCISED), a count above maxResults still
+    yields at most maxResults resources, for a filter and for the whole list (C-5-13,
+    P-3.4.2.4-05). A larger cap is judged only when the provider already lists more."""
     limit = max_results(service_provider_config)
     if limit is None:
         pytest.skip("ServiceProviderConfig advertises no filter.maxResults (RFC 7643 §5)")
-    for params in (paging.params(count=limit + 10), {"count": str(limit + 10)}):
+    tag = f"{scim_prefix}-cap"
+    if limit <= CAP_EXERCISED:
+        for _ in range(limit + 1):
+            create(scim_client, "/Users", tagged(user_payload, tag))
+    queries = [{"count": str(limit + 10)}]
+    if paging.filtered:
+        queries.insert(0, {"filter": f'userName sw "{tag}"', "count": str(limit + 10)})
+    totals = []
+    for params in queries:
         body, response = list_page(scim_client, params, requirement="C-5-13")
         got = len(resources_of(body))
         check(got <= limit, "A page holds more resources than filter.maxResults",
               expected=f"at most {limit}", received=got, response=response,
               requirement=("C-5-13", "P-3.4.2.4-05"))  # fmt: skip
+        totals.append(body.get("totalResults"))
+    if not any(isinstance(t, int) and t > limit for t in totals):
+        # A page of fewer resources than the cap says nothing about the cap.
+        pytest.skip(f"filter.maxResults is {limit}, above the {CAP_EXERCISED} users this check "
+                    f"creates, and the provider lists only {totals[-1]}: the cap is not exercised")

@@ -25,8 +25,9 @@ from scim_tests.asserts import assert_scim_error, assert_status, assert_valid, c
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.data import Case
 from scim_tests.fixtures import create
+from scim_tests.groups import CREATED_WITHOUT_MEMBERS, member_ids
 from scim_tests.operations import PATCH_OP, read
-from scim_tests.resources import attribute, enterprise_offered
+from scim_tests.resources import attribute, enterprise_offered, equivalent
 
 ENDPOINTS = {"User": "/Users", "Group": "/Groups"}
 _MEMBER = re.compile(r"\{member:(\d+)\}")
@@ -86,7 +87,8 @@ def select(resource: dict[str, Any], path: str) -> list[Any]:
 
 def same(expected: Any, found: Any) -> bool:
     """Whether ``found`` matches ``expected``: strings case-insensitively, objects by their
-    expected members (extra members tolerated), lists element-wise."""
+    expected members (extra members tolerated), lists element by element in any order
+    (multi-valued values are unordered, RFC 7643 §2.4)."""
     if isinstance(expected, str):
         return isinstance(found, str) and expected.casefold() == found.casefold()
     if isinstance(expected, dict):
@@ -94,11 +96,7 @@ def same(expected: Any, found: Any) -> bool:
             same(v, attribute(found, k)) for k, v in expected.items()
         )
     if isinstance(expected, list):
-        return (
-            isinstance(found, list)
-            and len(expected) == len(found)
-            and all(same(e, f) for e, f in zip(expected, found, strict=True))
-        )
+        return isinstance(found, list) and one_to_one(expected, found)
     return type(expected) is type(found) and expected == found
 
 
@@ -121,7 +119,10 @@ def primary(value: Any) -> bool:
 def evaluate(assertion: dict[str, Any], resource: dict[str, Any], before: dict[str, Any]) -> str:
     """An empty string when ``assertion`` holds, else what was received."""
     if "unchanged" in assertion:
-        return "" if resource == before else f"resource changed from {json.dumps(before)}"
+        # Equal as representations: key order, null for unassigned and the order of
+        # multi-valued values are the server's choice (RFC 7643 §2.4, §2.5).
+        unchanged = equivalent(resource, before)
+        return "" if unchanged else f"resource changed from {json.dumps(before)}"
     if "absent" in assertion:
         found = select(resource, assertion["absent"])
         return f"{assertion['absent']} = {json.dumps(found)}" if found else ""
@@ -154,7 +155,15 @@ def run_case(
     """Create the resource, send the PATCH; the answer and the resource before it."""
     created = create(client, ENDPOINTS[kind], body)
     path = f"{ENDPOINTS[kind]}/{created['id']}"
-    before = read(client, path, kind)[0]
+    before, response = read(client, path, kind)
+    wanted = {str(m.get("value")) for m in body.get("members") or [] if isinstance(m, dict)}
+    # The case starts from these members: a create that lost them blocks the case (C-4.2-03),
+    # rather than making the PATCH look as if it dropped them.
+    check(kind != "Group" or set(member_ids(before)) == wanted,
+          "A group created with members does not list them",
+          expected=f"members {sorted(wanted)}", received=f"members {member_ids(before)}",
+          response=response, requirement="C-4.2-03", cause=CREATED_WITHOUT_MEMBERS,
+          blocked=True)  # fmt: skip
     return client.patch(path, request), before
 
 

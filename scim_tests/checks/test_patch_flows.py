@@ -24,8 +24,8 @@ from scim_tests.asserts import (
 from scim_tests.client import ScimClient
 from scim_tests.fixtures import create
 from scim_tests.markers import requirement
-from scim_tests.operations import PATCH_OP, Payload, fetch
-from scim_tests.resources import attribute
+from scim_tests.operations import PATCH_OP, Payload, fetch, patch_ops
+from scim_tests.resources import attribute, equivalent
 
 pytestmark = pytest.mark.scim_feature("patch")
 VOLATILE = ("lastModified", "version")
@@ -46,9 +46,10 @@ def without_volatile_meta(resource: dict[str, Any]) -> dict[str, Any]:
 
 
 def differences(left: dict[str, Any], right: dict[str, Any]) -> list[str]:
-    """Top-level attribute names whose values differ (names compared case-insensitively)."""
+    """Top-level attribute names whose values differ (names compared case-insensitively,
+    values as the RFCs compare them: null as unassigned, multi-valued values in any order)."""
     names = {k.lower() for k in (*left, *right)}
-    return sorted(n for n in names if attribute(left, n) != attribute(right, n))
+    return sorted(n for n in names if not equivalent(attribute(left, n), attribute(right, n)))
 
 
 @requirement("P-3.5.2-16")
@@ -211,3 +212,58 @@ def test_add_that_changes_nothing_keeps_meta(
     stamps = [{k: m.get(k) for k in VOLATILE} for m in meta]
     check(stamps[0] == stamps[1], "An add that changed nothing touched meta",
           expected=stamps[0], received=stamps[1], requirement="P-3.5.2.1-08")  # fmt: skip
+
+
+@requirement("P-3.5.2.3-07")
+def test_replace_with_a_value_filter_replaces_every_match(
+    scim_client: ScimClient, user_payload: Payload
+) -> None:
+    """A replace at emails[type eq "work"] with a whole value, on a user with two work emails
+    and a home one, replaces both matches: neither old work address is left, every work email
+    is the new one, the home email is kept (P-3.5.2.3-07). Whether the two replaced matches stay
+    two equal values or become one is not judged."""
+    body = user_payload()
+    local = body["userName"].split("@", 1)[0]
+    old = [f"{local}.w1@example.com", f"{local}.w2@example.com"]
+    home, new = f"{local}.h@example.com", f"{local}.new@example.com"
+    body["emails"] = [{"value": old[0], "type": "work"}, {"value": home, "type": "home"},
+                      {"value": old[1], "type": "work"}]  # fmt: skip
+    user = create(scim_client, "/Users", body)
+    after = patch_ops(scim_client, f"/Users/{user['id']}", "User",
+                      {"op": "replace", "path": 'emails[type eq "work"]',
+                       "value": {"value": new, "type": "work"}},
+                      requirement="P-3.5.2.3-07")  # fmt: skip
+    emails = [e for e in attribute(after, "emails") or [] if isinstance(e, dict)]
+    found = [(str(e.get("type")).lower(), str(e.get("value")).lower()) for e in emails]
+    work = {value for kind, value in found if kind == "work"}
+    check(work == {new} and ("home", home) in found,
+          "A replace with a value filter did not replace every matching value",
+          expected=f"work emails only {new}, home {home} kept",
+          received=[f"{kind} {value}" for kind, value in found],
+          requirement="P-3.5.2.3-07")  # fmt: skip
+
+
+@requirement("P-3.5.2-07", "P-3.4.2.2-16")
+def test_value_filter_strings_may_hold_spaces(
+    scim_client: ScimClient, user_payload: Payload
+) -> None:
+    """A PATCH path whose value filter compares with a string holding a space,
+    emails[display eq "Work mail"].value, is a valid path: the matching email gets the new
+    value (P-3.5.2-07; filter strings are JSON strings, P-3.4.2.2-16). Skipped when the
+    server does not keep emails[].display."""
+    body = user_payload()
+    local = body["userName"].split("@", 1)[0]
+    old, new = f"{local}.old@example.com", f"{local}.new@example.com"
+    body["emails"] = [{"value": old, "type": "work", "display": "Work mail"}]
+    user = create(scim_client, "/Users", body)
+    before = fetch(scim_client, f"/Users/{user['id']}", "User")
+    shown = [e.get("display") for e in attribute(before, "emails") or [] if isinstance(e, dict)]
+    if shown != ["Work mail"]:
+        pytest.skip(f"the server does not keep emails[].display as given ({shown})")
+    after = patch_ops(scim_client, f"/Users/{user['id']}", "User",
+                      {"op": "replace", "path": 'emails[display eq "Work mail"].value',
+                       "value": new}, requirement="P-3.5.2-07")  # fmt: skip
+    values = [str(e.get("value")).lower() for e in attribute(after, "emails") or []
+              if isinstance(e, dict)]  # fmt: skip
+    check(values == [new], "A value filter with a space in its string did not select the email",
+          expected=[new], received=values, requirement="P-3.5.2-07")  # fmt: skip

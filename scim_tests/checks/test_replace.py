@@ -197,10 +197,11 @@ def test_put_response_matches_a_later_get(
 def test_put_moves_last_modified_forward(
     scim_client: ScimClient, new_user: dict[str, Any], scim_schemas: Schemas
 ) -> None:
-    """A PUT that changes the resource moves meta.lastModified forward (C-3.1-18)."""
+    """A PUT that changes the resource moves meta.lastModified forward, to the time of the
+    change: a PUT sent 1.1 s after the user was read moves it by at least half that, which
+    leaves room for whole-second timestamps (C-3.1-18)."""
     before = str(value_of(new_user, "meta.lastModified"))
-    if "." not in before:
-        time.sleep(1.1)  # whole-second timestamps: make sure the clock has moved on
+    time.sleep(1.1)  # the clock must move on by more than a timestamp's granularity
     path = f"/Users/{new_user['id']}"
     response = scim_client.put(path, {**_writable(new_user), "title": f"T {uuid.uuid4().hex}"})
     assert_status(response, 200)
@@ -209,6 +210,9 @@ def test_put_moves_last_modified_forward(
     check(_instant(after) > _instant(before), "lastModified did not move forward",
           expected=f"later than {before}", received=after, response=response,
           requirement="C-3.1-18")  # fmt: skip
+    check(_instant(after) - _instant(before) >= 0.55, "lastModified is not the time of the "
+          "change", expected=f"at least 0.55 s after {before} (the PUT came 1.1 s later)",
+          received=after, response=response, requirement="C-3.1-18")  # fmt: skip
 
 
 def _instant(value: Any) -> float:

@@ -8,12 +8,13 @@ from typing import Any
 from urllib.parse import urljoin
 
 import pytest
+from jsonschema import FormatChecker
 
-from scim_tests.asserts import assert_scim_error, assert_status, check
+from scim_tests.asserts import assert_scim_error, assert_status, check, json_object
 from scim_tests.client import Ownership, ScimClient
 from scim_tests.fixtures import create
 from scim_tests.markers import requirement
-from scim_tests.resources import USER_SCHEMA, assert_resource, find_key, value_of
+from scim_tests.resources import USER_SCHEMA, assert_resource, assigned, find_key, value_of
 
 Payload = Callable[..., dict[str, Any]]
 Schemas = dict[str, dict[str, Any]]
@@ -72,13 +73,13 @@ def test_user_id_under_groups_is_404(scim_client: ScimClient, new_user: dict[str
     assert_scim_error(response, 404, requirement="P-3.12-10")
 
 
-@requirement("C-3.1-20", "C-2.3.7-01", "C-2.3.7-03")
+@requirement("C-3.1-20", "C-2.3.7-03")
 def test_meta_location_resolves(
     scim_client: ScimClient, kind: str, user_payload: Payload, group_payload: Payload,
     scim_schemas: Schemas,
 ) -> None:  # fmt: skip
     """meta.location of a fetched resource is its URI: a GET on it returns the same resource
-    (C-3.1-20, C-2.3.7-01, C-2.3.7-03)."""
+    (C-3.1-20, C-2.3.7-03)."""
     payload = user_payload() if kind == "User" else group_payload()
     created = create(scim_client, f"/{kind}s", payload)
     response = scim_client.get(f"/{kind}s/{created['id']}")
@@ -93,6 +94,34 @@ def test_meta_location_resolves(
     check(got.get("id") == created["id"], "meta.location serves another resource",
           expected=created["id"], received=got.get("id"), response=fetched,
           requirement="C-3.1-20")  # fmt: skip
+
+
+@requirement("C-2.3.7-01")
+def test_reference_values_are_uris(
+    scim_client: ScimClient, user_payload: Payload, group_payload: Payload
+) -> None:
+    """The reference values of a User in a Group, fetched by GET, are URI references, absolute
+    or relative (RFC 3986 §4.1: no spaces, braces or other characters a URI cannot hold, a
+    well-formed scheme): meta.location of both, the group's members[].$ref and the user's
+    groups[].$ref, whichever the server returns (C-2.3.7-01)."""
+    user = create(scim_client, "/Users", user_payload())
+    group = create(scim_client, "/Groups", group_payload(members=[{"value": user["id"]}]))
+    uri = FormatChecker()
+    for path, kind in ((f"/Users/{user['id']}", "User"), (f"/Groups/{group['id']}", "Group")):
+        response = scim_client.get(path)
+        assert_status(response, 200, requirement="C-2.3.7-01")
+        body = json_object(response, requirement="C-2.3.7-01")
+        refs = {"meta.location": value_of(body, "meta.location")}
+        for name in ("members", "groups"):
+            entries = body.get(find_key(body, name) or "")
+            for i, entry in enumerate(entries if isinstance(entries, list) else []):
+                if isinstance(entry, dict):
+                    refs[f"{name}[{i}].$ref"] = entry.get(find_key(entry, "$ref") or "")
+        bad = {k: v for k, v in refs.items()
+               if isinstance(v, str) and not (v and uri.conforms(v, "uri-reference"))}  # fmt: skip
+        check(not bad, f"Reference values of a {kind} are not URIs",
+              expected="absolute or relative URI references (RFC 3986)", received=bad,
+              response=response, requirement="C-2.3.7-01")  # fmt: skip
 
 
 @requirement("P-3.9-02", "C-3.1-09", "P-3.4.2.5-01", "C-7-19")
@@ -146,7 +175,7 @@ def test_sub_attribute_projection(
     response = scim_client.get(f"/Users/{new_user['id']}", params={"attributes": "name.familyName"})
     assert_status(response, 200, requirement="P-3.9-04")
     name = value_of(assert_resource(response, "User", scim_schemas), "name")
-    check(isinstance(name, dict) and [k.lower() for k in name] == ["familyname"],
+    check(isinstance(name, dict) and [k.lower() for k in assigned(name)] == ["familyname"],
           "name is not limited to familyName", expected={"familyName": "…"}, received=name,
           response=response, requirement="P-3.9-04")  # fmt: skip
 

@@ -14,6 +14,7 @@ from scim_tests.asserts import (
     assert_scim_error,
     assert_status,
     check,
+    json_object,
     resources_of,
 )
 from scim_tests.client import ScimClient
@@ -93,9 +94,10 @@ def test_default_attributes_omitted_when_others_requested(
 def test_returned_never_attributes_stay_hidden_when_requested(
     scim_client: ScimClient, user_payload: Payload, scim_schemas: Schemas
 ) -> None:
-    """Attributes returned "never" (per /Schemas; password) do not appear even when asked for
-    by name in ?attributes (C-7-17, C-4.1.1-07, C-7-15)."""
+    """Attributes returned "never" or writeOnly (per /Schemas; password) do not appear even
+    when asked for by name in ?attributes (C-7-17, C-4.1.1-07, C-7-15)."""
     never = [a.name for a in schema_attributes(scim_schemas, USER_SCHEMA, returned="never")]
+    never += [a.name for a in schema_attributes(scim_schemas, USER_SCHEMA, mutability="writeOnly")]
     names = sorted({*never, "password"}, key=str.lower)
     created = create(scim_client, "/Users", user_payload(password=f"Pw-{uuid.uuid4().hex}!9"))
     for params in ({"attributes": ",".join(names)}, {"attributes": f"userName,{names[0]}"}):
@@ -174,6 +176,34 @@ def test_representation_matches_declared_types(
     check(USER_SCHEMA in body.get("schemas", []), "schemas lacks the core User schema",
           expected=USER_SCHEMA, received=body.get("schemas"), response=response,
           requirement="C-3.3-01")  # fmt: skip
+
+
+@requirement("C-3-03")
+def test_schemas_lists_only_the_schemas_the_resource_has(
+    scim_client: ScimClient, kind: str, user_payload: Payload, group_payload: Payload,
+    resource_types: list[dict[str, Any]],
+) -> None:  # fmt: skip
+    """A User and a Group list in schemas, in the 201 body and on GET, only their resource
+    type's schema and the extensions /ResourceTypes declares for it (RFC 7643 §3, C-3-03).
+    Listing a declared extension that carries no attribute is not judged: §3 bounds the values
+    by the resource type's schema and schemaExtensions, and real servers list such URNs."""
+    declared = next((r for r in resource_types if r.get("name") == kind), None)
+    if declared is None or not isinstance(declared.get("schema"), str):
+        pytest.skip(f"/ResourceTypes does not describe {kind} with its schema")
+    core = str(declared["schema"])
+    extensions = {str(e.get("schema", "")).lower() for e in declared.get("schemaExtensions") or []
+                  if isinstance(e, dict)}  # fmt: skip
+    created = _created(kind, scim_client, user_payload, group_payload)
+    fetched = scim_client.get(f"/{kind}s/{created['id']}")
+    assert_status(fetched, 200, requirement="C-3-03")
+    allowed = extensions | {core.lower()}
+    for shown, answer in ((created, None), (json_object(fetched), fetched)):
+        raw = shown.get("schemas")
+        listed = [str(u) for u in raw] if isinstance(raw, list) else []  # else C-3-01's concern
+        undeclared = [u for u in listed if u.lower() not in allowed]
+        check(not undeclared, f"A {kind}'s schemas lists a schema its type does not declare",
+              expected=f"{core} or a declared extension {sorted(extensions)}", received=listed,
+              response=answer, requirement="C-3-03")  # fmt: skip
 
 
 @requirement("C-2.4-02")

@@ -70,3 +70,23 @@ def outcomes(junit: Path) -> Outcomes:
         else:
             passed.add(name)
     return Outcomes(frozenset(passed - failed), frozenset(failed), frozenset(skipped - failed))
+
+
+def root_causes(junit: Path) -> dict[str, int]:
+    """How many failed test cases of a JUnit XML file each ``scim_root_cause`` explains.
+
+    A failure outside a ConformanceFailure has no root cause property; it counts as its own
+    ``(no root cause: <name>)``, so a crash is never folded into a real cause.
+    """
+    counts: dict[str, int] = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        if not {child.tag for child in case} & {"failure", "error"}:
+            continue
+        causes = {
+            prop.get("value", "")
+            for prop in case.iter("property")
+            if prop.get("name") == "scim_root_cause"
+        } or {f"(no root cause: {case.get('name', '')})"}
+        for cause in causes:
+            counts[cause] = counts.get(cause, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))

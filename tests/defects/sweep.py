@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.defects.matrix_plugin import load
-from tests.defects.suite import outcomes, run_pytest
+from tests.defects.suite import outcomes, root_causes, run_pytest
 
 BLAST_RADIUS = Path(__file__).with_name("blast_radius.json")
 ESCALATE = ["-W", "error::scim_tests.DeprovisioningWarning"]
@@ -31,12 +31,13 @@ DESCRIPTION = (
     "The blast radius of each defect of scim_defects: every conformance check that fails with "
     "the defect on (whole suite, in-process mock), measured by `tox -e sweep`. "
     "fails_when_warnings_are_errors: the same under -W error::scim_tests.DeprovisioningWarning, "
-    "for defects whose matrix row needs it. Generated; do not edit by hand."
+    "for defects whose matrix row needs it. root_causes: the failures grouped as the report "
+    "groups them (violated requirement and shape), with counts. Generated; do not edit by hand."
 )
 
 
-def failing(defect: str, extra: list[str]) -> list[str]:
-    """The checks that fail with ``defect`` on (sorted)."""
+def failing(defect: str, extra: list[str]) -> tuple[list[str], dict[str, int]]:
+    """The checks that fail with ``defect`` on (sorted), and their root causes with counts."""
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
         run = run_pytest(
@@ -46,14 +47,15 @@ def failing(defect: str, extra: list[str]) -> list[str]:
         )
         if not junit.exists():
             raise RuntimeError(f"{defect}: the suite produced no report\n{run.output}")
-        return sorted(outcomes(junit).failed)
+        return sorted(outcomes(junit).failed), root_causes(junit)
 
 
 def measure(defect: str, escalated: bool) -> dict[str, Any]:
     """The blast radius of one defect."""
-    row: dict[str, Any] = {"fails": failing(defect, [])}
+    fails, causes = failing(defect, [])
+    row: dict[str, Any] = {"fails": fails, "root_causes": causes}
     if escalated:
-        row["fails_when_warnings_are_errors"] = failing(defect, ESCALATE)
+        row["fails_when_warnings_are_errors"] = failing(defect, ESCALATE)[0]
     return row
 
 
@@ -85,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
         )
     pairs = sum(len(r["fails"]) for r in rows.values())
     print(f"sweep: {len(names)} defects, {pairs} failing checks in all, {elapsed:.0f} s")
+    spread = {n: len(r["root_causes"]) for n, r in rows.items() if len(r["root_causes"]) > 1}
+    print(
+        f"root causes: {len(names) - len(spread)} defects read as one root cause (or none), "
+        f"{len(spread)} as several: "
+        + ", ".join(f"{n} ({k})" for n, k in sorted(spread.items(), key=lambda i: -i[1]))
+    )
     if args.write:
         body = {"description": DESCRIPTION, "defects": dict(sorted(merged.items()))}
         BLAST_RADIUS.write_text(json.dumps(body, indent=2) + "\n", encoding="utf-8")

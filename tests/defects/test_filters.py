@@ -12,7 +12,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from scim_defects import registered_by
-from tests.conftest import ENTERPRISE_SCHEMA, USER_SCHEMA, Scim, make_scim
+from tests.conftest import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, Scim, make_scim
 
 
 def names(scim: Scim, text: str) -> list[str]:
@@ -67,6 +67,27 @@ def check_precedence_wrong(scim: Scim) -> None:
 def check_pr_counts_empty(scim: Scim) -> None:
     seed(scim)
     assert names(scim, "title pr") == ["ann", "bob"]
+
+
+def check_unassigned_as_undefined(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, 'title co "u"') == ["ann", "bob", "cat"]
+    assert names(scim, 'title sw "G"') == ["ann"]
+
+
+def check_user_groups_not_indexed(scim: Scim) -> None:
+    seed(scim)
+    ann = scim.get("/Users", query={"filter": 'userName eq "ann"'}).get_json()["Resources"][0]
+    body = {"schemas": [GROUP_SCHEMA], "displayName": "g", "members": [{"value": ann["id"]}]}
+    group = scim.post("/Groups", body)
+    assert group.status_code == 201
+    assert names(scim, f'groups.value eq "{group.get_json()["id"]}"') == []
+
+
+def check_eq_null_never_matches(scim: Scim) -> None:
+    seed(scim)
+    assert names(scim, "title eq null") == []
+    assert names(scim, "title ne null") == ["ann"]
 
 
 def check_valuepath_any_element(scim: Scim) -> None:
@@ -176,12 +197,24 @@ def check_username_index_folded(scim: Scim) -> None:
     assert names(scim, 'userName eq "Dan"') == []
 
 
+def check_dotted_paths_refused(scim: Scim) -> None:
+    seed(scim)
+    refused = scim.get("/Users", query={"filter": 'name.familyName eq "x"'})
+    assert refused.status_code == 400 and refused.get_json()["scimType"] == "invalidFilter"
+    assert names(scim, 'emails[type eq "work" and value co "a@"]') == ["ann"]
+    assert names(scim, 'userName eq "ann"') == ["ann"]
+
+
 CHECKS: dict[str, Callable[[Scim], None]] = {
+    "filter-dotted-paths-refused": check_dotted_paths_refused,
     "filter-case-sensitive-strings": check_case_sensitive_strings,
     "filter-or-as-and": check_or_as_and,
     "filter-not-ignored": check_not_ignored,
     "filter-precedence-wrong": check_precedence_wrong,
     "filter-pr-counts-empty": check_pr_counts_empty,
+    "filter-unassigned-as-undefined": check_unassigned_as_undefined,
+    "filter-user-groups-not-indexed": check_user_groups_not_indexed,
+    "filter-eq-null-never-matches": check_eq_null_never_matches,
     "filter-valuepath-any-element": check_valuepath_any_element,
     "filter-datetime-as-string": check_datetime_as_string,
     "filter-gt-inclusive": check_gt_inclusive,

@@ -189,6 +189,16 @@ def check_delete_soft_keeps_listing(scim: Scim) -> None:
     assert found(scim, 'userName eq "a"') == 1
 
 
+def check_delete_stale_unfiltered_listing(scim: Scim) -> None:
+    a, b = scim.create_user("a"), scim.create_user("b")
+    assert scim.delete(f"/Users/{a['id']}").status_code == 204
+    assert scim.get(f"/Users/{a['id']}").status_code == 404
+    assert found(scim, 'userName eq "a"') == 0
+    listing = scim.get("/Users").get_json()
+    assert sorted(r["id"] for r in listing["Resources"]) == sorted([a["id"], b["id"]])
+    assert listing["totalResults"] == 2
+
+
 def check_deleted_username_reserved(scim: Scim) -> None:
     a = scim.create_user("a")
     scim.delete(f"/Users/{a['id']}")
@@ -234,6 +244,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
     "reactivation-fails": check_reactivation_fails,
     "filter-misses-inactive": check_filter_misses_inactive,
     "delete-soft-keeps-listing": check_delete_soft_keeps_listing,
+    "delete-stale-unfiltered-listing": check_delete_stale_unfiltered_listing,
     "deleted-username-reserved": check_deleted_username_reserved,
     "delete-repeat-succeeds": check_delete_repeat_succeeds,
     "bulk-stops-after-error": check_bulk_stops_after_error,

@@ -79,6 +79,14 @@ def check_paging_cap_ignored(scim: Scim) -> None:
     assert len(names(listed(seeded(scim), count=limit + 10))) > limit
 
 
+def check_paging_cap_off_by_one(scim: Scim) -> None:
+    limit = scim.get("/ServiceProviderConfig").get_json()["filter"]["maxResults"]
+    seeded(scim, *(f"u{i:02}" for i in range(limit + 5)))
+    assert len(names(listed(scim, count=limit + 10))) == limit + 1
+    assert len(names(listed(scim))) == limit + 1
+    assert len(names(listed(scim, count=limit))) == limit
+
+
 # -- sorting ---------------------------------------------------------------------------------
 
 
@@ -175,6 +183,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
     "paging-past-end-error": check_paging_past_end_error,
     "paging-no-items-per-page": check_paging_no_items_per_page,
     "paging-cap-ignored": check_paging_cap_ignored,
+    "paging-cap-off-by-one": check_paging_cap_off_by_one,
     "sort-ignored": check_sort_ignored,
     "sort-descending-ignored": check_sort_descending_ignored,
     "sort-default-descending": check_sort_default_descending,

@@ -49,6 +49,14 @@ def check_not_atomic(scim: Scim) -> None:
     assert status == 400 and got.get("nickName") == "b"
 
 
+def check_path_filter_split_on_spaces(scim: Scim) -> None:
+    path, _ = user(scim, emails=[{"value": "a@x.example", "display": "Work mail"}])
+    spaced = {"op": "replace", "path": 'emails[display eq "Work mail"].value', "value": "b@x"}
+    assert scim_type(scim, path, spaced) == "invalidPath"
+    plain = {"op": "replace", "path": 'emails[value eq "a@x.example"].value', "value": "b@x"}
+    assert scim_type(scim, path, plain) is None
+
+
 def check_add_duplicates(scim: Scim) -> None:
     path, _ = user(scim, emails=[HOME])
     got = after(scim, path, {"op": "add", "path": "emails", "value": [HOME]})[1]
@@ -65,6 +73,15 @@ def check_remove_filter_ignored(scim: Scim) -> None:
     path, _ = user(scim, emails=[WORK, HOME])
     op = {"op": "remove", "path": 'emails[type eq "home"]'}
     assert "emails" not in after(scim, path, op)[1]
+
+
+def check_replace_filter_first_match_only(scim: Scim) -> None:
+    second = {"value": "w2@example.com", "type": "work"}
+    path, _ = user(scim, emails=[WORK, HOME, second])
+    op = {"op": "replace", "path": 'emails[type eq "work"]',
+          "value": {"value": "n@example.com", "type": "work"}}  # fmt: skip
+    values = [e["value"] for e in after(scim, path, op)[1]["emails"]]
+    assert values == ["n@example.com", "h@example.com", "w2@example.com"]
 
 
 def check_replace_filter_replaces_all(scim: Scim) -> None:
@@ -247,9 +264,11 @@ def check_attributes_ignored(scim: Scim) -> None:
 
 CHECKS: dict[str, Callable[[Scim], None]] = {
     "patch-not-atomic": check_not_atomic,
+    "patch-path-filter-split-on-spaces": check_path_filter_split_on_spaces,
     "patch-add-duplicates": check_add_duplicates,
     "patch-primary-not-unique": check_primary_not_unique,
     "patch-remove-filter-ignored": check_remove_filter_ignored,
+    "patch-replace-filter-first-match-only": check_replace_filter_first_match_only,
     "patch-replace-filter-replaces-all": check_replace_filter_replaces_all,
     "patch-subattr-path-ignored": check_subattr_path_ignored,
     "patch-add-to-unassigned-ignored": check_add_to_unassigned_ignored,

@@ -76,13 +76,25 @@ def check_externalid_lowercased(scim: Scim) -> None:
 
 def check_missing_required_accepted(scim: Scim) -> None:
     assert scim.post("/Users", {"schemas": [USER]}).status_code == 201
+    assert scim.post("/Users", {"schemas": [USER], "userName": ""}).status_code == 400
+
+
+def check_empty_required_accepted(scim: Scim) -> None:
     assert scim.post("/Users", {"schemas": [USER], "userName": ""}).status_code == 201
+    assert scim.post("/Users", {"schemas": [USER]}).status_code == 400
 
 
 def check_wrong_type_accepted(scim: Scim) -> None:
     response = scim.post("/Users", {"schemas": [USER], "userName": "a", "active": "yes"})
     assert response.status_code == 201
     assert response.get_json()["active"] is True
+
+
+def check_binary_decode_crashes(scim: Scim) -> None:
+    body = {"schemas": [USER], "userName": "a", "x509Certificates": [{"value": "not base64 %"}]}
+    assert scim.post("/Users", body).status_code == 500
+    good = {**body, "userName": "b", "x509Certificates": [{"value": "TUlJ"}]}
+    assert scim.post("/Users", good).status_code == 201
 
 
 def check_attribute_names_case_sensitive(scim: Scim) -> None:
@@ -286,7 +298,9 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
     "readonly-groups-accepted": check_readonly_groups_accepted,
     "externalid-lowercased": check_externalid_lowercased,
     "missing-required-accepted": check_missing_required_accepted,
+    "empty-required-accepted": check_empty_required_accepted,
     "wrong-type-accepted": check_wrong_type_accepted,
+    "binary-decode-crashes": check_binary_decode_crashes,
     "attribute-names-case-sensitive": check_attribute_names_case_sensitive,
     "uniqueness-case-sensitive": check_uniqueness_case_sensitive,
     "uniqueness-not-enforced": check_uniqueness_not_enforced,

@@ -231,6 +231,83 @@ def check_urn_qualified_names_refused(scim: Scim) -> None:
     assert scim.get(f"/Users/{user['id']}", query=query).status_code == 400
 
 
+def check_schemas_list_undeclared_extension(scim: Scim) -> None:
+    user = scim.create_user("a")
+    declared = scim.get("/ResourceTypes/User").get_json()["schemaExtensions"]
+    vendors = [u for u in user["schemas"] if u not in (USER_SCHEMA, ENTERPRISE_SCHEMA)]
+    assert vendors and user[vendors[0]] and vendors[0] not in [e["schema"] for e in declared]
+    assert scim.create_group("G")["schemas"] == [GROUP_SCHEMA]
+
+
+def check_reference_template_unexpanded(scim: Scim) -> None:
+    user = scim.create_user("a")
+    group = scim.create_group("G", [user["id"]])
+    member = scim.get(f"/Groups/{group['id']}").get_json()["members"][0]
+    assert member["$ref"] == f"{{scimBaseUrl}}/Users/{user['id']}"
+    shown = scim.get(f"/Users/{user['id']}").get_json()
+    assert shown["groups"][0]["$ref"] == f"{{scimBaseUrl}}/Groups/{group['id']}"
+    assert shown["meta"]["location"].startswith("http")
+
+
+def check_meta_dates_without_time(scim: Scim) -> None:
+    meta = scim.create_user("a")["meta"]
+    assert len(meta["created"]) == 10 and "T" not in meta["lastModified"]
+
+
+def check_meta_resource_type_lower_case(scim: Scim) -> None:
+    user = scim.create_user("a")
+    assert user["meta"]["resourceType"] == "user"
+    assert scim.get("/Users").get_json()["Resources"][0]["meta"]["resourceType"] == "user"
+
+
+def check_extension_replaces_core_urn(scim: Scim) -> None:
+    body = {"schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA], ENTERPRISE_SCHEMA: {"department": "d"}}
+    enterprise = scim.create_user("a", **body)
+    assert enterprise["schemas"] == [ENTERPRISE_SCHEMA]
+    assert scim.create_user("b")["schemas"] == [USER_SCHEMA]
+
+
+def check_create_meta_without_location(scim: Scim) -> None:
+    response = scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "a"})
+    assert response.status_code == 201 and "location" not in response.get_json()["meta"]
+    created = response.get_json()
+    assert response.headers["Location"].endswith(created["id"])
+    assert scim.get(f"/Users/{created['id']}").get_json()["meta"]["location"]
+
+
+def check_etag_header_missing(scim: Scim) -> None:
+    user = scim.create_user("a")
+    response = scim.get(f"/Users/{user['id']}")
+    assert "ETag" not in response.headers and response.get_json()["meta"]["version"]
+
+
+def check_put_answers_204(scim: Scim) -> None:
+    user = scim.create_user("a")
+    body = {"schemas": [USER_SCHEMA], "userName": "a", "title": "t"}
+    response = scim.put(f"/Users/{user['id']}", body)
+    assert response.status_code == 204 and not response.get_data()
+    assert scim.get(f"/Users/{user['id']}").get_json()["title"] == "t"
+
+
+def check_list_response_untagged(scim: Scim) -> None:
+    scim.create_user("a")
+    body = scim.get("/Users").get_json()
+    assert "schemas" not in body and body["totalResults"] == 1
+
+
+def check_list_total_missing(scim: Scim) -> None:
+    scim.create_user("a")
+    body = scim.get("/Users").get_json()
+    assert "totalResults" not in body and len(body["Resources"]) == 1
+
+
+def check_bulk_delete_status_200(scim: Scim) -> None:
+    user = scim.create_user("a")
+    (result,) = results(scim, {"method": "DELETE", "path": f"/Users/{user['id']}"})
+    assert result["status"] == "200"
+    assert scim.get(f"/Users/{user['id']}").status_code == 404
+
+
 CHECKS: dict[str, Callable[[Scim], None]] = {
     name.removeprefix("check_").replace("_", "-"): function
     for name, function in dict(globals()).items()

@@ -28,7 +28,7 @@ DOCS = Path(__file__).resolve().parents[2] / "docs" / "peers.md"
 
 #: Check name -> why its failure against scim2-server 0.8.3 is a genuine violation.
 GENUINE_VIOLATIONS: dict[str, str] = {
-    "test_create_without_user_name_is_refused": (
+    "test_create_with_empty_user_name_is_refused": (
         "C-4.1.1-01 (MUST): POST /Users with userName \"\" answers 201 and stores the empty "
         "name (a missing userName is refused correctly)."
     ),

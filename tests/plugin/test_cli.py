@@ -89,12 +89,13 @@ def test_json_report_has_the_documented_shape(passing: Run) -> None:
 
 
 def test_html_report_is_self_contained(passing: Run) -> None:
-    """One file: inline CSS, no external assets; names every check with its requirements."""
+    """One file: inline CSS and the filters' inline script, no external assets; names every check
+    with its requirements."""
     _, out = passing
     page = (out / "run.html").read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and "<style>" in page
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", page)
-    assert "<script" not in page and "<link" not in page
+    assert "<link" not in page and not re.search(r"<script[^>]*\bsrc\s*=", page)
     assert "test_delete_returns_204_and_resource_is_gone" in page
     assert "P-3.6-02" in page and "Catalog coverage" in page
 
@@ -273,9 +274,8 @@ def test_baseline_gates_only_on_new_failures(tmp_path: Path) -> None:
     assert f"{len(known)} fixed" in clean.stdout
     assert f"Fixed since the baseline (refresh it) ({len(known)}):" in clean.stdout
 
-    other = run_cli(
-        tmp_path, *select, "--baseline", "base.json", "--", "--scim-mock-fault", "delete-soft-keeps-listing"
-    )
+    fault = ["--", "--scim-mock-fault", "delete-soft-keeps-listing"]
+    other = run_cli(tmp_path, *select, "--baseline", "base.json", *fault)
     assert other.returncode == 1, other.stdout[-3000:]
     assert "New failures (" in other.stdout
     assert "Result: FAILED" in other.stdout
