@@ -20,6 +20,13 @@ def closed_port() -> int:
 @contextmanager
 def silent_server() -> Iterator[str]:
     """A TCP server that accepts connections and never answers; yields its base URL."""
+    with silent_listener() as (url, _):
+        yield url
+
+
+@contextmanager
+def silent_listener() -> Iterator[tuple[str, list[socket.socket]]]:
+    """:func:`silent_server`, yielding also the connections it accepted (to count them)."""
     listener = socket.create_server(("127.0.0.1", 0))
     listener.settimeout(0.1)
     stop = threading.Event()
@@ -36,7 +43,7 @@ def silent_server() -> Iterator[str]:
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/scim/v2"
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/scim/v2", accepted
     finally:
         stop.set()
         thread.join(timeout=5)

@@ -8,13 +8,9 @@ the client waited. docs/budgets.md has the measured figures.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
@@ -30,6 +26,7 @@ from scim_tests.client import Ownership, ScimClient, retry_after
 from scim_tests.failures import ConformanceFailure
 from scim_tests.target import CheckClock, Guard, GuardedAdapter
 from scim_tests.wsgi import IN_PROCESS_ORIGIN, WsgiAdapter
+from tests.plugin.stubs import silent_listener
 
 TOKEN = "budget-token"
 #: Writes what each check spent (the plugin's ``scim_budget`` on its teardown report).
@@ -132,39 +129,12 @@ def test_a_failing_property_check_reports_its_best_counterexample_within_the_bud
 # -- a server that stopped answering -----------------------------------------------------------
 
 
-@contextmanager
-def silent_server() -> Iterator[tuple[str, list[socket.socket]]]:
-    """Accepts connections and never answers; yields its base URL and the accepted sockets."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.1)
-    stop = threading.Event()
-    accepted: list[socket.socket] = []
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                accepted.append(listener.accept()[0])
-            except OSError:
-                continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/scim/v2", accepted
-    finally:
-        stop.set()
-        thread.join(timeout=5)
-        for connection in accepted:
-            connection.close()
-        listener.close()
-
-
 def test_silent_server_costs_max_timeouts_then_every_check_fails_fast(
     pytester: pytest.Pytester,
 ) -> None:
     """Two timeouts (the report header's and the first check's), then the breaker is open:
     the other checks fail at once, saying the server stopped answering; nothing else is sent."""
-    with silent_server() as (url, accepted):
+    with silent_listener() as (url, accepted):
         result, usage = _run(
             pytester, "--pyargs", "scim_tests.checks.test_delete",
             "scim_tests.checks.test_retrieve", "scim_tests.checks.test_roundtrip",
