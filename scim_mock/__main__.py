@@ -61,8 +61,20 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--error-every", type=int, default=0, metavar="N", help="answer every Nth request with 503"
     )
+    serve.add_argument(
+        "--compat",
+        default="",
+        metavar="DIALECTS",
+        help="accept what these clients send beyond the RFC, comma-separated: okta, entra "
+        "(each accepted deviation is counted in the journal; default: strict)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """``"okta, entra"`` -> ``("okta", "entra")`` (order kept, duplicates and blanks dropped)."""
+    return tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
 
 
 def config_from_args(args: argparse.Namespace) -> MockConfig:
@@ -83,6 +95,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         etag_supported=not args.no_etag,
         sort_supported=not args.no_sort,
         filter_max_results=args.max_results,
+        compat=split_names(args.compat),
         transport_faults=FaultSettings(
             latency_ms=args.latency_ms,
             rate_limit_every=args.rate_limit_every,

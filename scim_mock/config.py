@@ -18,6 +18,8 @@ UNFIXED_SCIM_TYPE_MODES = ("exact", "other", "omit")
 #: How a ``filter`` on a discovery endpoint is answered (see ``discovery_filter``).
 DISCOVERY_FILTER_MODES = ("forbid", "reject", "ignore")
 ETAG_STRENGTHS = ("weak", "strong")
+#: Client dialects the mock can accept beyond the RFC (``MockConfig.compat``, scim_mock.compat).
+COMPAT_DIALECTS = ("okta", "entra")
 _OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
 
 
@@ -96,6 +98,13 @@ class MockConfig:
     #: Entity tags as weak (W/"3") or strong ("3") validators (RFC 7644 §3.14, RFC 7232).
     etag_strength: str = "weak"
 
+    # -- client dialects (scim_mock.compat): off by default, so strict stays strict.
+
+    #: Accept what these provisioning clients send that the RFCs do not allow (capitalised
+    #: PATCH ops, "False" strings, pathless dotted keys...); every accepted deviation is
+    #: counted and shown in the journal (/_mock/requests, /_mock/compat).
+    compat: tuple[str, ...] = ()
+
     def __post_init__(self) -> None:
         if not self.base_path.startswith("/") and self.base_path != "":
             raise ValueError("base_path must start with '/'")
@@ -110,6 +119,9 @@ class MockConfig:
         ):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name} must be one of {allowed}")
+        unknown = [d for d in self.compat if d not in COMPAT_DIALECTS]
+        if unknown:
+            raise ValueError(f"compat dialects must be among {COMPAT_DIALECTS}, got {unknown}")
         if self.datetime_offset and not _OFFSET.fullmatch(self.datetime_offset):
             raise ValueError("datetime_offset must be empty or like +02:00")
 

@@ -64,6 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
         "(only violations of MUST, MUST NOT and REQUIRED rows; SHOULD deviations are listed)",
     )
     parser.add_argument(
+        "--profile",
+        metavar="NAMES",
+        help="also run the client-profile checks of okta, entra and/or interop "
+        "(comma-separated): requests replayed exactly as that client sends them",
+    )
+    parser.add_argument(
+        "--mock-compat",
+        metavar="DIALECTS",
+        help="with --mock: the mock also accepts what okta and/or entra send beyond the RFC "
+        "(comma-separated; strict by default)",
+    )
+    parser.add_argument(
         "--baseline",
         metavar="REPORT.json",
         help="a --json report of an earlier run: only failures it did not have fail this run; "
@@ -97,6 +109,10 @@ def pytest_args(options: argparse.Namespace, extra: Sequence[str], run_id: str) 
         args += ["--scim-timeout", f"{options.timeout:g}"]
     if run_id:
         args += ["--scim-run-id", run_id]
+    if options.profile:
+        args += ["--scim-profile", options.profile]
+    if options.mock_compat:
+        args += ["--scim-mock-compat", options.mock_compat]
     if options.junitxml:
         args += ["--junitxml", options.junitxml]
     if options.markexpr:
@@ -135,6 +151,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(own)
     if options.mock == bool(options.url):
         parser.error("give the provider's base URL or --mock (exactly one)")
+    if options.mock_compat and not options.mock:
+        parser.error("--mock-compat applies to the bundled mock only (with --mock)")
     explicit = any(a.startswith("--scim-run-id") for a in extra) or os.environ.get("SCIM_RUN_ID")
     run_id = "" if explicit else uuid.uuid4().hex[:8]
     try:

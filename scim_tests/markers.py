@@ -18,6 +18,9 @@ from scim_tests.catalog import LEVELS, catalog
 F = TypeVar("F", bound=Callable[..., Any])
 
 FEATURES = ("patch", "bulk", "filter", "changePassword", "sort", "etag")
+#: Client profiles (``--scim-profile``): checks that replay what a real provisioning client
+#: sends, collected only when their profile is asked for.
+PROFILES = ("okta", "entra", "interop")
 
 REQUIREMENT_HELP = (
     "scim_requirement(id, rfc, section, level): a catalog requirement this check verifies "
@@ -27,6 +30,11 @@ REQUIREMENT_HELP = (
 FEATURE_HELP = (
     "scim_feature(name): skip unless /ServiceProviderConfig advertises the feature "
     f"({', '.join(FEATURES)})."
+)
+
+PROFILE_HELP = (
+    "scim_profile(name): a client-profile check, run only with --scim-profile name "
+    f"({', '.join(PROFILES)})."
 )
 
 
@@ -86,3 +94,15 @@ def validate_feature(mark: pytest.Mark) -> str | None:
     if mark.args[0] not in FEATURES:
         return f"scim_feature {mark.args[0]!r} is not one of {FEATURES}"
     return None
+
+
+def validate_profile(mark: pytest.Mark) -> str | None:
+    """An error message if a ``scim_profile`` mark is malformed, else None."""
+    if len(mark.args) != 1 or mark.args[0] not in PROFILES:
+        return f"scim_profile takes one of {PROFILES}, got {mark.args!r}"
+    return None
+
+
+def profiles_of(item: pytest.Item) -> set[str]:
+    """The client profiles an item belongs to (empty for the core suite)."""
+    return {str(mark.args[0]) for mark in item.iter_markers("scim_profile") if mark.args}

@@ -105,6 +105,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="With --scim-mock: set a MockConfig field, e.g. patch_response=no-content.",
     )
     group.addoption(
+        "--scim-mock-compat",
+        dest="scim_mock_compat",
+        action="append",
+        metavar="DIALECTS",
+        help="With --scim-mock: accept what these clients send beyond the RFC (okta, entra; "
+        "comma-separated or repeated). Strict is the default.",
+    )
+    group.addoption(
+        "--scim-profile",
+        dest="scim_profile",
+        action="append",
+        metavar="NAMES",
+        help="Also run the client-profile checks of okta, entra and/or interop, which replay "
+        "what that client sends (comma-separated or repeated; ini scim_profile, env "
+        "SCIM_PROFILE).",
+    )
+    group.addoption(
         "--scim-check-budget",
         dest="scim_check_budget",
         metavar="SECONDS",
@@ -127,6 +144,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     parser.addini("scim_url", "Base URL of the SCIM service provider under test.")
     parser.addini("scim_timeout", "Per-request timeout in seconds.")
+    parser.addini("scim_profile", "Client profiles whose checks run (okta, entra, interop).")
     parser.addini("scim_check_budget", "Time budget of one check in seconds (0: none).")
     parser.addini("scim_max_timeouts", "Consecutive timeouts before the server counts as down.")
     parser.addini("scim_retry_wait", "Longest wait on Retry-After for one request, in seconds.")
@@ -139,6 +157,7 @@ def pytest_configure(config: pytest.Config) -> None:
     """Register markers; resolve the target (start the mock) when one is configured."""
     config.addinivalue_line("markers", markers.REQUIREMENT_HELP)
     config.addinivalue_line("markers", markers.FEATURE_HELP)
+    config.addinivalue_line("markers", markers.PROFILE_HELP)
     settings = resolve_settings(config)
     clock = CheckClock(settings.check_budget) if settings.url or settings.mock else None
     config.stash[CLOCK_KEY] = clock
@@ -203,12 +222,18 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
     spc = fetch_service_provider_config(target)
     config.stash[SPC_KEY] = spc
     kind = " (bundled mock)" if target.is_mock else ""
-    faults = (
-        f" faults={','.join(target.settings.mock_faults)}" if target.settings.mock_faults else ""
+    extras = "".join(
+        f" {label}={','.join(values)}"
+        for label, values in (
+            ("faults", target.settings.mock_faults),
+            ("compat", target.settings.mock_compat if target.is_mock else ()),
+            ("profiles", target.settings.profiles),
+        )
+        if values
     )
     return [
         f"scim: target={target.url}{kind} run-id={target.settings.run_id} "
-        f"timeout={target.settings.timeout:g}s scim_tests={__version__}{faults}",
+        f"timeout={target.settings.timeout:g}s scim_tests={__version__}{extras}",
         f"scim: {describe_features(spc)}",
         f"scim: {describe_bounds(target.settings)}",
     ]
@@ -224,9 +249,14 @@ def describe_bounds(settings: ScimSettings) -> str:
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
-    """Validate scim_* markers and copy requirement ids into JUnit properties."""
+    """Validate scim_* markers, copy requirement ids into JUnit properties, and deselect the
+    client-profile checks of profiles the run did not ask for."""
     problems = []
     for item in items:
+        for mark in item.iter_markers("scim_profile"):
+            error = markers.validate_profile(mark)
+            if error:
+                problems.append(f"{item.nodeid}: {error}")
         for mark in item.iter_markers("scim_requirement"):
             error = markers.validate_requirement(mark)
             if error:
@@ -241,6 +271,11 @@ def pytest_collection_modifyitems(
                 problems.append(f"{item.nodeid}: {error}")
     if problems:
         raise pytest.UsageError("invalid scim markers:\n  " + "\n  ".join(problems))
+    wanted = set(resolve_settings(config).profiles)
+    unwanted = [item for item in items if markers.profiles_of(item) - wanted]
+    if unwanted:
+        config.hook.pytest_deselected(items=unwanted)
+        items[:] = [item for item in items if not markers.profiles_of(item) - wanted]
 
 
 # -- time budgets ----------------------------------------------------------------------------
