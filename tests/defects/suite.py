@@ -20,6 +20,9 @@ SUITE = (
     "--scim-mock-transport", "wsgi", "-p", "no:cacheprovider", "-p", "no:randomly",
     "-p", "no:benchmark", "-p", "no:xdist", "-q", "--tb=short", "--scim-run-id", "matrix",
 )  # fmt: skip
+#: The matrix and the sweep also prove the client-profile checks, against the mock that speaks
+#: those clients' dialects (the core suite passes against it as against the strict mock).
+PROFILES = ("--scim-profile", "okta,entra,interop", "--scim-mock-compat", "okta,entra")
 
 
 @dataclass(frozen=True)

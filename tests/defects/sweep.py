@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.defects.matrix_plugin import load
-from tests.defects.suite import outcomes, root_causes, run_pytest
+from tests.defects.suite import PROFILES, outcomes, root_causes, run_pytest
 
 BLAST_RADIUS = Path(__file__).with_name("blast_radius.json")
 ESCALATE = ["-W", "error::scim_tests.DeprovisioningWarning"]
@@ -41,7 +41,7 @@ def failing(defect: str, extra: list[str]) -> tuple[list[str], dict[str, int]]:
     with tempfile.TemporaryDirectory() as tmp:
         junit = Path(tmp) / "junit.xml"
         run = run_pytest(
-            ["--scim-mock-fault", defect, f"--junitxml={junit}", *extra],
+            ["--scim-mock-fault", defect, *PROFILES, f"--junitxml={junit}", *extra],
             cwd=Path(tmp),
             timeout=RUN_TIMEOUT,
         )

@@ -17,7 +17,7 @@ import pytest
 
 from scim_defects import DEFECTS
 from tests.defects.matrix_plugin import MATRIX, load
-from tests.defects.suite import outcomes, run_pytest
+from tests.defects.suite import PROFILES, outcomes, run_pytest
 
 SHARDS = 4
 #: Generous bound for one shard on a loaded 2-core machine (a shard takes about a minute).
@@ -31,7 +31,7 @@ def test_every_pair_of_the_matrix_holds(tmp_path: Path, shard: int) -> None:
     """Each (defect, check) pair of the shard: the check fails with a ConformanceFailure."""
     report = tmp_path / "matrix.json"
     run = run_pytest(
-        ["-p", "tests.defects.matrix_plugin", f"--matrix-shard={shard}/{SHARDS}",
+        ["-p", "tests.defects.matrix_plugin", *PROFILES, f"--matrix-shard={shard}/{SHARDS}",
          f"--matrix-report={report}"],
         cwd=tmp_path,
         timeout=SHARD_TIMEOUT,
@@ -68,7 +68,7 @@ def test_every_check_fails_under_some_defect(tmp_path: Path) -> None:
     be proven against it, and are listed by the strict run's skip reasons instead.
     """
     junit = tmp_path / "strict.xml"
-    run = run_pytest([f"--junitxml={junit}"], cwd=tmp_path, timeout=SHARD_TIMEOUT)
+    run = run_pytest([*PROFILES, f"--junitxml={junit}"], cwd=tmp_path, timeout=SHARD_TIMEOUT)
     assert run.returncode == 0, run.output
     strict = outcomes(junit)
     assert strict.failed == set(), run.output
