@@ -28,8 +28,12 @@ class ConformanceFailure(AssertionError):
         hint: str | None = None,
         cause: str | None = None,
         blocked: bool = False,
+        uncited: bool = False,
     ) -> None:
         self.title = title
+        #: The server broke no catalog row (e.g. it refused a client's documented deviation
+        #: from the RFC): the plugin does not fill in the check's own rows.
+        self.uncited = uncited
         #: The shape of the offending response, when the title names more than the shape
         #: (``POST answered 200 where 201 was expected``); groups failures into root causes.
         self.cause = cause

@@ -390,7 +390,7 @@ def pytest_runtest_makereport(
 
     if call.excinfo is not None and isinstance(call.excinfo.value, ConformanceFailure):
         failure = call.excinfo.value
-        if not failure.requirements and failure.cause not in STOPPED:
+        if not failure.requirements and failure.cause not in STOPPED and not failure.uncited:
             failure.requirements = tuple(
                 m.kwargs["id"] for m in item.iter_markers("scim_requirement") if "id" in m.kwargs
             )

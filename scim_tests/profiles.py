@@ -47,6 +47,7 @@ def refused_deviation(behaviour: ClientBehaviour, response: ScimResponse) -> Con
         received=f"{response.status_code} {response.text[:300]}",
         exchange=response.exchange,
         cause=f"{DEVIATION_CAUSE}: {behaviour.client}: {behaviour.sends}",
+        uncited=True,
     )
 
 

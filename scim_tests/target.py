@@ -5,8 +5,8 @@ with port 0 (lazy import, so the plugin stays light when unused).
 
 Every session that talks to a target sends through its :class:`~scim_tests.guard.Guard` (a
 :class:`~scim_tests.guard.GuardedAdapter`), which keeps a run bounded whatever the server does:
-the running check's time budget (:class:`~scim_tests.guard.CheckClock`) and a circuit breaker that stops the run from waiting
-on a server that no longer answers. docs/budgets.md gives the bounds that follow.
+the running check's time budget (:class:`~scim_tests.guard.CheckClock`) and a circuit breaker
+that stops the run from waiting on a server that no longer answers (docs/budgets.md).
 """
 
 from __future__ import annotations

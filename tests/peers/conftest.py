@@ -137,7 +137,8 @@ class SuiteRun:
 
 
 def run_suite(url: str, token: str, junit: Path, timeout: float = 300) -> SuiteRun:
-    """Run the whole suite against ``url`` as a user would; return the failures and counts.
+    """Run the whole suite, the client profiles included, against ``url`` as a user would;
+    return the failures and counts.
 
     It runs from the (empty) folder of ``junit``, as a user's project would, so our own pytest
     settings (warnings as errors) do not apply.
@@ -145,7 +146,8 @@ def run_suite(url: str, token: str, junit: Path, timeout: float = 300) -> SuiteR
     started = time.monotonic()
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "--pyargs", "scim_tests.checks", "--scim-url", url,
-         "--scim-token", token, "-p", "no:cacheprovider", "-p", "no:randomly", "-q",
+         "--scim-token", token, "--scim-profile", "okta,entra,interop",
+         "-p", "no:cacheprovider", "-p", "no:randomly", "-q",
          f"--junitxml={junit}", "-o", "junit_family=xunit2"],
         capture_output=True,
         text=True,

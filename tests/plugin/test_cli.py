@@ -249,6 +249,17 @@ def test_options_map_to_pytest_arguments() -> None:
     ]  # fmt: skip
 
 
+def test_profile_and_dialect_options_map_to_pytest_arguments(tmp_path: Path) -> None:
+    """--profile and --mock-compat become --scim-profile and --scim-mock-compat; a dialect for
+    a provider that is not the bundled mock is a usage error."""
+    options = build_parser().parse_args(["--mock", "--profile", "okta", "--mock-compat", "okta"])
+    args = pytest_args(options, [], "")
+    assert args[-4:] == ["--scim-profile", "okta", "--scim-mock-compat", "okta"]
+    result = run_cli(tmp_path, "https://sp.example/scim/v2", "--mock-compat", "entra")
+    assert result.returncode == 2
+    assert "--mock-compat applies to the bundled mock only" in result.stderr
+
+
 def test_baseline_gates_only_on_new_failures(tmp_path: Path) -> None:
     """--baseline: known failures are listed, not gating; fixed ones are named; new ones fail."""
     select = ["--mock", "-k", "delete"]

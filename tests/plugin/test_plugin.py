@@ -198,6 +198,66 @@ def test_report_header_names_target_run_id_and_features(pytester: pytest.Pyteste
 # -- markers ----------------------------------------------------------------------------------
 
 
+PROFILED = """
+import pytest
+
+@pytest.mark.scim_profile("okta")
+def test_okta_only():
+    pass
+
+@pytest.mark.scim_profile("entra")
+def test_entra_only():
+    pass
+
+def test_core():
+    pass
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "ran"),
+    [
+        ((), {"test_core"}),
+        (("--scim-profile", "okta"), {"test_core", "test_okta_only"}),
+        (("--scim-profile", "okta,entra"), {"test_core", "test_okta_only", "test_entra_only"}),
+        (("--scim-profile", "entra", "--scim-profile", "okta"),
+         {"test_core", "test_okta_only", "test_entra_only"}),
+    ],
+)  # fmt: skip
+def test_profile_checks_run_only_when_their_profile_is_asked_for(
+    pytester: pytest.Pytester, args: tuple[str, ...], ran: set[str]
+) -> None:
+    """A ``scim_profile`` check is deselected unless ``--scim-profile`` names its profile."""
+    pytester.makepyfile(PROFILED)
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "-v", *args)
+    assert result.ret == pytest.ExitCode.OK
+    passed = {r.nodeid.rsplit("::", 1)[-1] for r in result.reprec.getreports() if r.passed
+              and r.when == "call"}  # type: ignore[attr-defined]  # fmt: skip
+    assert passed == ran
+    result.assert_outcomes(passed=len(ran), deselected=3 - len(ran))
+
+
+def test_profile_comes_from_the_environment_and_is_validated(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SCIM_PROFILE selects profiles like the option; an unknown name is a usage error."""
+    pytester.makepyfile(PROFILED)
+    monkeypatch.setenv("SCIM_PROFILE", "entra")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, deselected=1)
+    monkeypatch.delenv("SCIM_PROFILE")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--scim-profile", "okta,aws")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--scim-profile: unknown aws (known: okta, entra, interop)*"])
+
+
+def test_report_header_names_profiles_and_dialects(pytester: pytest.Pytester) -> None:
+    """The header says which client profiles ran and which dialects the mock spoke."""
+    result = _suite(pytester, "--scim-mock", "--scim-run-id", "hdr43", "--collect-only",
+                    "--scim-profile", "entra", "--scim-mock-compat", "okta,entra")  # fmt: skip
+    result.stdout.fnmatch_lines(["scim: target=* run-id=hdr43 * compat=okta,entra profiles=entra"])
+
+
 def test_invalid_marker_use_is_a_usage_error_listing_every_problem(
     pytester: pytest.Pytester,
 ) -> None:
