@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from scim_mock import transport, variants
+from scim_mock import compat, transport, variants
 from scim_mock.config import MockConfig
 from scim_mock.extensions import MockExtension
 from scim_mock.handlers import register_error_handlers
@@ -56,9 +56,14 @@ def create_app(
     # No 308 redirects with an HTML body for "//Users": such paths are simply unknown (404).
     app.url_map.merge_slashes = False
 
+    from scim_mock.views import bulk, control, discovery, resources
+
     seams = Seams()
     for extension in extensions:
         seams = extension.seams(seams)
+    # Client dialects read the request first, as a server would (scim_mock.compat).
+    journal = compat.Journal(config.compat)
+    seams = compat.wrap_seams(seams, config.compat, control.compat_sink(journal))
     provider: Provider = ServiceProvider(registry, config, seams=seams)
     provider = variants.wrap_provider(config, provider)
     for extension in extensions:
@@ -68,10 +73,10 @@ def create_app(
     state = MockState(config, registry, provider, started, names)
     app.extensions["scim_mock"] = state
 
-    from scim_mock.views import bulk, control, discovery, resources
-
     log = control.RequestLog()
     state.extras["log"] = log
+    state.extras["compat"] = journal
+    control.install_compat(app, journal)
     if config.record_requests:
         control.install_recorder(app, log)
 
