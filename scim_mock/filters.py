@@ -191,6 +191,12 @@ def _compile_comparison(node: Comparison, resolve: Resolver) -> Predicate:
 
 def _check_literal(node: Comparison, attribute: Attribute) -> None:
     kind, op, literal = attribute.type, node.op, node.value
+    if attribute.returned == "never" and op not in ("eq", "ne"):
+        # A returned=never value (password) may be matched for equality only, as a hash
+        # comparison would (RFC 7643 §4.1.1); substring or ordering matches would let a client
+        # read it back a character at a time (§7: never returned, §9.2: never cleartext).
+        raise InvalidFilter(f"{op} cannot be applied to {node.path}, which is never returned; "
+                            f"only eq and ne compare it")
     if op in _ORDERING and kind in ("boolean", "binary"):
         raise InvalidFilter(f"{op} cannot be applied to the {kind} attribute {node.path} "
                             f"(RFC 7644 §3.4.2.2)")

@@ -9,6 +9,7 @@ without reaching into the provider's internals.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from scim_mock.config import MockConfig
@@ -16,6 +17,19 @@ from scim_mock.query import Query, QueryResult
 from scim_mock.schema import ResourceType, SchemaRegistry
 
 Resource = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """The answer of :meth:`Provider.verify_credentials`: may this account sign in?
+
+    ``user_id`` names the account when the userName is known; ``reason`` says why a refused
+    sign-in was refused (one of the ``REFUSED_*`` texts of :mod:`scim_mock.provider`).
+    """
+
+    signed_in: bool
+    user_id: str | None = None
+    reason: str | None = None
 
 
 @runtime_checkable
@@ -59,6 +73,8 @@ class Provider(Protocol):
         attributes: list[str] | None = None,
         excluded_attributes: list[str] | None = None,
     ) -> None: ...
+
+    def verify_credentials(self, user_name: str, password: str) -> SignIn: ...
 
     def reset(self) -> None: ...
 
@@ -125,6 +141,10 @@ class ProviderDecorator:
     ) -> None:
         """Delegated."""
         self.inner.check_projection(rt, attributes, excluded_attributes)
+
+    def verify_credentials(self, user_name: str, password: str) -> SignIn:
+        """Delegated."""
+        return self.inner.verify_credentials(user_name, password)
 
     def reset(self) -> None:
         """Delegated."""

@@ -11,6 +11,7 @@ URLs; the HTTP layer adds locations.
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,10 +19,12 @@ from scim_mock import projection, validation
 from scim_mock.config import MockConfig
 from scim_mock.errors import NotFound, PreconditionFailed
 from scim_mock.memberships import drop_derived_member_values
+from scim_mock.operations import SignIn
 from scim_mock.query import Query, QueryPlanner, QueryResult
 from scim_mock.schema import ResourceType, SchemaRegistry
 from scim_mock.seams import Seams
 from scim_mock.store import InMemoryStore, ResourceStore
+from scim_mock.values import normalize_text
 
 __all__ = [
     "Query",
@@ -32,6 +35,12 @@ __all__ = [
 ]
 
 Resource = dict[str, Any]
+
+#: Why :meth:`ServiceProvider.verify_credentials` refused a sign-in.
+REFUSED_UNKNOWN = "no User has this userName"
+REFUSED_NO_PASSWORD = "the User has no password"
+REFUSED_WRONG_PASSWORD = "the password does not match"
+REFUSED_INACTIVE = "the User is not active (active=false)"
 
 
 class ServiceProvider:
@@ -153,6 +162,36 @@ class ServiceProvider:
         is refused before the resource is changed rather than after.
         """
         self.present(rt, {"schemas": [rt.schema]}, attributes, excluded_attributes)
+
+    def verify_credentials(self, user_name: str, password: str) -> SignIn:
+        """Whether ``password`` signs in the User called ``user_name`` (the sign-in oracle).
+
+        Not a SCIM operation: it stands for the product behind a SCIM endpoint, so that checks
+        can ask whether deprovisioning closed access. RFC 7643 §4.1.1 leaves the meaning of
+        ``active`` to the provider, "typically" false means suspended: here an account signs
+        in when its password matches and ``active`` is not false (unassigned counts as
+        active). userName matches case-insensitively (C-4.1.1-03), the password exactly, in
+        constant time. Status is looked at only once the password matched, so a wrong guess
+        does not learn whether the account is suspended.
+        """
+        rt = self.resource_type("User")
+        wanted = normalize_text(user_name, False)
+        user = next(
+            (u for u in self.store.list(rt.name)
+             if isinstance(u.get("userName"), str)
+             and normalize_text(u["userName"], False) == wanted),
+            None,
+        )  # fmt: skip
+        if user is None:
+            return SignIn(False, reason=REFUSED_UNKNOWN)
+        stored = user.get("password")
+        if not isinstance(stored, str) or not stored:
+            return SignIn(False, user["id"], REFUSED_NO_PASSWORD)
+        if not hmac.compare_digest(stored.encode("utf-8"), password.encode("utf-8")):
+            return SignIn(False, user["id"], REFUSED_WRONG_PASSWORD)
+        if user.get("active") is False:
+            return SignIn(False, user["id"], REFUSED_INACTIVE)
+        return SignIn(True, user["id"])
 
     def reset(self) -> None:
         """Forget every resource."""

@@ -1,8 +1,10 @@
-"""Mock control endpoints under /_mock: reset, the request log and client diagnostics.
+"""Mock control endpoints under /_mock: reset, the request log, client diagnostics and the
+client-dialect journal.
 
 These are not SCIM: they exist for client authors. The request log shows what a client sent and
 what the mock answered; the diagnostics summarise every request the mock refused, with the
-requirement and a hint, so a connector author learns what their client did wrong.
+requirement and a hint, so a connector author learns what their client did wrong; /_mock/compat
+counts the deviations from the RFC that the client dialects accepted (scim_mock.compat).
 """
 
 from __future__ import annotations
@@ -10,18 +12,21 @@ from __future__ import annotations
 import json
 import threading
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, Response, request
+from flask import Blueprint, Flask, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
-from scim_mock import http
+from scim_mock import errors, http
+from scim_mock.compat import Deviation, Journal, Sink
 
 #: How many exchanges the log keeps (oldest dropped first).
 LOG_SIZE = 1000
 _BODY_LIMIT = 4096
+#: Where the deviations accepted while serving a request wait (the WSGI environ: per request).
+_COMPAT_KEY = "scim_mock.compat"
 
 _HINTS = {
     "invalidSyntax": "Send one JSON object in the body with the right 'schemas' URN "
@@ -78,6 +83,35 @@ def _request_body() -> str:
         return f"({request.content_length} bytes, not read)"
 
 
+def compat_sink(journal: Journal) -> Sink:
+    """Where the PATCH engine reports accepted deviations: the current request, whose answer
+    decides whether they count (see :func:`install_compat`); outside a request, the journal."""
+
+    def sink(deviations: Sequence[Deviation]) -> None:
+        if has_request_context():
+            request.environ.setdefault(_COMPAT_KEY, []).extend(deviations)
+        else:
+            journal.record(deviations)
+
+    return sink
+
+
+def accepted_deviations(response: Response) -> list[Deviation]:
+    """The deviations accepted for the current request; none when it was refused after all."""
+    if response.status_code >= 400:
+        return []
+    return list(request.environ.get(_COMPAT_KEY, ()))
+
+
+def install_compat(app: Flask, journal: Journal) -> None:
+    """Count the deviations of every request that succeeded (thread-safe, in ``journal``)."""
+
+    @app.after_request
+    def _count(response: Response) -> Response:
+        journal.record(accepted_deviations(response))
+        return response
+
+
 def install_recorder(app: Flask, log: RequestLog) -> None:
     """Record every SCIM exchange (not the /_mock ones) in ``log``."""
 
@@ -92,6 +126,7 @@ def install_recorder(app: Flask, log: RequestLog) -> None:
             "requestContentType": request.content_type,
             "requestBody": _request_body(),
             "status": response.status_code,
+            "compat": [d.summary() for d in accepted_deviations(response)],
         }
         if response.status_code >= 400 and not response.direct_passthrough:
             try:
@@ -136,6 +171,7 @@ def create_blueprint() -> Blueprint:
     def reset() -> Response:
         http.state().provider.reset()
         http.state().extras["log"].clear()
+        http.state().extras["compat"].clear()
         return http.scim_response(None, status=204)
 
     @bp.route("/requests", methods=["GET", "DELETE"])
@@ -146,8 +182,29 @@ def create_blueprint() -> Blueprint:
             return http.scim_response(None, status=204)
         return http.scim_response({"requests": list(log)})
 
+    @bp.route("/compat", methods=["GET"])
+    def compat_journal() -> Response:
+        journal: Journal = http.state().extras["compat"]
+        return http.scim_response(journal.snapshot())
+
     @bp.route("/diagnostics", methods=["GET"])
     def client_diagnostics() -> Response:
         return http.scim_response({"problems": diagnostics(http.state().extras["log"])})
+
+    @bp.route("/sign-in", methods=["POST"])
+    def sign_in() -> Response:
+        # The sign-in oracle: "could this account sign in to the product?", for the
+        # deprovisioning checks (scim_tests.access). The password is never echoed back.
+        body = http.json_body()
+        user_name = body.get("userName") if isinstance(body, dict) else None
+        password = body.get("password") if isinstance(body, dict) else None
+        if not isinstance(user_name, str) or not isinstance(password, str):
+            raise errors.InvalidValue('Send {"userName": "...", "password": "..."} (strings).')
+        result = http.state().provider.verify_credentials(user_name, password)
+        if result.signed_in:
+            return http.scim_response({"signedIn": True, "id": result.user_id})
+        # 401 is the oracle's "this account cannot sign in", part of its contract, not an
+        # error of the request: the body says why.
+        return http.scim_response({"signedIn": False, "reason": result.reason}, status=401)
 
     return bp

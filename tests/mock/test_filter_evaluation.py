@@ -149,7 +149,19 @@ COMPILE_ERRORS = [
     ("userName gt null", "null can only be compared"),
     ("userName co null", "null can only be compared"),
     ('emails[primary gt true]', "cannot be applied to the boolean"),
+    # returned=never values compare for equality only, never as an oracle (C-4.1.1-07)
+    ('password sw "S3"', "which is never returned"),
+    ('password co "cret"', "which is never returned"),
+    ('password gt "A"', "which is never returned"),
 ]
+
+
+def test_password_compares_for_equality_only() -> None:
+    """eq and ne on password still work (C-4.1.1-10 allows them); a hash would allow as much."""
+    users = [{"userName": "a", "password": "S3cret"}, {"userName": "b", "password": "other"}]
+    for text, wanted in (('password eq "S3cret"', {"a"}), ('password ne "S3cret"', {"b"})):
+        predicate = compile_filter(parse_filter(text), registry(), user_type())
+        assert {u["userName"] for u in users if predicate(u)} == wanted
 
 
 @pytest.mark.parametrize(("text", "fragment"), COMPILE_ERRORS, ids=[c[0] for c in COMPILE_ERRORS])
