@@ -72,6 +72,7 @@ def fail(
     hint: str | None = None,
     cause: str | None = None,
     blocked: bool = False,
+    uncited: bool = False,
 ) -> ConformanceFailure:
     """Build (not raise) a failure; ``raise fail(...)`` in checks."""
     return ConformanceFailure(
@@ -83,6 +84,7 @@ def fail(
         hint=hint,
         cause=cause,
         blocked=blocked,
+        uncited=uncited,
     )
 
 

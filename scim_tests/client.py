@@ -116,10 +116,12 @@ class Ownership:
         with self._lock:
             self._owned[resource_id] = endpoint
 
-    def forget(self, resource_id: str) -> None:
-        """The resource is gone (deleted by the run)."""
+    def forget(self, resource_id: str, endpoint: str | None = None) -> None:
+        """The resource is gone (deleted by the run). With ``endpoint``, only if it lives
+        there: a DELETE of a user's id under /Groups (a 404) leaves the user owned."""
         with self._lock:
-            self._owned.pop(resource_id, None)
+            if endpoint is None or self._owned.get(resource_id) in (endpoint, None):
+                self._owned.pop(resource_id, None)
 
     def owns(self, resource_id: str) -> bool:
         """Whether this run created ``resource_id`` (or generated it as a probe)."""
@@ -331,12 +333,15 @@ class ScimClient:
         elif method == "DELETE" and response.status_code in (204, 200, 404):
             resource_id = self._resource_id(path)
             if resource_id is not None:
-                self.ownership.forget(resource_id)
+                parts = urlsplit(self.url(path)).path.rstrip("/").split("/")
+                self.ownership.forget(resource_id, "/" + parts[-2] if len(parts) > 1 else None)
 
     def cleanup(self) -> None:
         """Delete what this client created and the run still owns (groups first)."""
         leftovers = [(e, r) for e, r in reversed(self.created) if self.ownership.owns(r)]
         for endpoint, resource_id in sorted(leftovers, key=lambda item: item[0] != "/Groups"):
+            if not self.ownership.owns(resource_id):
+                continue  # listed twice (a create that answered an existing id): deleted already
             try:
                 self.delete(f"{endpoint}/{resource_id}")
             except ConformanceFailure:

@@ -8,9 +8,10 @@ for it.
 from __future__ import annotations
 
 import json
+import re
 import shlex
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 
 @dataclass
@@ -30,14 +31,23 @@ class Exchange:
     secrets: tuple[str, ...] = ()
 
     def _redact(self, text: str) -> str:
+        # Any case and the percent-encoded form too: the security checks send the token with
+        # its case changed and in the query string, and a report must not show it either way.
         for secret in self.secrets:
             if secret:
-                text = text.replace(secret, "$SCIM_TOKEN")
+                for form in dict.fromkeys((secret, quote(secret, safe=""))):
+                    text = re.sub(re.escape(form), "$SCIM_TOKEN", text, flags=re.IGNORECASE)
         return text
 
     def as_curl(self) -> str:
         """A curl command line that repeats this request, with the token redacted."""
-        parts = ["curl", "-X", self.method, shlex.quote(self.url)]
+        url = self._redact(self.url)
+        parts = [
+            "curl",
+            "-X",
+            self.method,
+            f'"{url}"' if "$SCIM_TOKEN" in url else shlex.quote(url),
+        ]
         for name, value in self.request_headers.items():
             if name.lower() in ("user-agent", "accept-encoding", "connection", "content-length"):
                 continue
@@ -50,7 +60,7 @@ class Exchange:
 
     def summary(self) -> str:
         """``METHOD /path -> 200 OK`` (or the transport error)."""
-        path = urlsplit(self.url)
+        path = urlsplit(self._redact(self.url))
         target = path.path + (f"?{path.query}" if path.query else "")
         if self.error:
             return f"{self.method} {target} -> no response: {self.error}"
@@ -71,7 +81,7 @@ class Exchange:
 def _pretty(text: str, limit: int) -> str:
     try:
         text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
-    except ValueError:
+    except (ValueError, RecursionError):  # a deeply nested body is shown as sent
         pass
     return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more chars)"
 

@@ -32,7 +32,7 @@ from scim_tests.target import (
     resolve_target,
 )
 
-pytest_plugins = ["scim_tests.fixtures"]
+pytest_plugins = ["scim_tests.fixtures", "scim_tests.access"]
 
 SPC_KEY = pytest.StashKey[Any]()
 #: What Hypothesis says when its own five-minute shrink limit stops it; under a budget the
@@ -120,6 +120,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="Also run the client-profile checks of okta, entra and/or interop, which replay "
         "what that client sends (comma-separated or repeated; ini scim_profile, env "
         "SCIM_PROFILE).",
+    )
+    group.addoption(
+        "--scim-public-endpoint",
+        dest="scim_public_endpoint",
+        action="append",
+        metavar="PATH",
+        help="An endpoint the provider deliberately serves without credentials, e.g. /Me or "
+        "/Users/{id} (repeatable): the security_auth checks skip it.",
     )
     group.addoption(
         "--scim-check-budget",
@@ -433,5 +441,7 @@ def _violated(error: BaseException) -> list[tuple[str, str]]:
             found.append(("scim_root_cause", root_cause(current)))
             if current.blocked:
                 found.append(("scim_blocked", "a step this check depends on failed"))
+            if current.uncited:
+                found.append(("scim_uncited", "no catalog row violated (a client-profile finding)"))
         stack += list(getattr(current, "exceptions", ()))
     return list(dict.fromkeys(found))

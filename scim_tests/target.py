@@ -68,6 +68,8 @@ class ScimSettings:
     #: Client profiles whose checks run (--scim-profile: okta, entra, interop).
     profiles: tuple[str, ...] = ()
     run_id: str = ""
+    #: Endpoints served without credentials on purpose (--scim-public-endpoint), e.g. "/Me".
+    public_endpoints: tuple[str, ...] = ()
     check_budget: float = DEFAULT_CHECK_BUDGET
     max_timeouts: int = DEFAULT_MAX_TIMEOUTS
     retry_wait: float = DEFAULT_RETRY_WAIT
@@ -177,6 +179,9 @@ def resolve_settings(config: pytest.Config) -> ScimSettings:
         mock_compat=_names(config.getoption("scim_mock_compat", default=None)),
         profiles=_profiles(config),
         run_id=_run_id(config),
+        public_endpoints=tuple(
+            str(p).strip() for p in config.getoption("scim_public_endpoint", default=None) or ()
+        ),
         check_budget=_number(config, "scim_check_budget", DEFAULT_CHECK_BUDGET),
         max_timeouts=int(_number(config, "scim_max_timeouts", DEFAULT_MAX_TIMEOUTS, whole=True)),
         retry_wait=_number(config, "scim_retry_wait", DEFAULT_RETRY_WAIT),
