@@ -22,105 +22,11 @@ import pytest
 from scim_tests.baseline import Baseline, BaselineDiff
 from scim_tests.catalog import PROVEN_TITLE, Coverage, catalog, coverage, proven_json, proven_pair
 from scim_tests.failures import DeprovisioningWarning
+from scim_tests.report_model import GRADES, CheckResult, Cited, Tally
 from scim_tests.target import TARGET_KEY
 
-GRADES = ("MUST", "SHOULD", "MAY", "uncited")
-FAILED = ("failed", "error")
 COVERAGE_TITLE = "Catalog coverage (testable MUST-class rows cited by checks)"
 PARTIAL_TITLE = "  including partially testable rows (testable=yes or partial)"
-
-
-@dataclass(frozen=True)
-class Cited:
-    """One requirement a check cites, with its catalog level and section."""
-
-    id: str
-    level: str
-    section: str
-    grade: str
-
-
-@dataclass
-class CheckResult:
-    """The verdict on one check (one collected test item)."""
-
-    nodeid: str
-    path: str = ""  # the module's file, from the report's location (nodeids can lose it)
-    outcome: str = "passed"  # passed, failed, error (set-up/teardown), skipped
-    duration: float = 0.0
-    requirements: tuple[Cited, ...] = ()
-    failure: str = ""
-    exchanges: str = ""
-    reason: str = ""
-    #: The requirements the failure says were violated (from the ConformanceFailure).
-    violated: tuple[Cited, ...] = ()
-    #: The failure's root cause (violated requirement and the shape of its title), if known.
-    root_cause: str = ""
-    #: The failure is in a step the check depends on (a set-up create), not in its own subject.
-    blocked: bool = False
-
-    @property
-    def name(self) -> str:
-        """The test name with its parameter id."""
-        return self.nodeid.split("::")[-1]
-
-    @property
-    def module(self) -> str:
-        """The check module's file name (``test_delete.py``)."""
-        path = self.path or self.nodeid.split("::")[0]
-        return path.replace("\\", "/").rsplit("/", 1)[-1]
-
-    @property
-    def label(self) -> str:
-        """``test_delete.py::test_name[param]``, however pytest chose to root the nodeid."""
-        return f"{self.module}::{self.nodeid.split('::', 1)[-1]}"
-
-    @property
-    def area(self) -> str:
-        """The spec area: the check module's name without ``test_`` (``delete``, ``create``)."""
-        return self.module.removesuffix(".py").removeprefix("test_")
-
-    @property
-    def grade(self) -> str:
-        """The strongest level the check cites, or ``uncited``."""
-        grades = {r.grade for r in self.requirements}
-        return next((g for g in GRADES if g in grades), "uncited")
-
-    @property
-    def failed(self) -> bool:
-        """Whether the check failed (in its body, its set-up or its teardown)."""
-        return self.outcome in FAILED
-
-    @property
-    def violation(self) -> str:
-        """The verdict class of a failure: the violated requirement's level (MUST, SHOULD).
-
-        A failure that names no catalog requirement (a crash, an unusable answer) is MUST.
-        """
-        known = [c.grade for c in self.violated if c.grade != "uncited"]
-        return known[0] if known else "MUST"
-
-
-@dataclass
-class Tally:
-    """passed / failed / skipped counts."""
-
-    passed: int = 0
-    failed: int = 0
-    skipped: int = 0
-
-    def add(self, result: CheckResult) -> None:
-        """Count one check."""
-        if result.failed:
-            self.failed += 1
-        elif result.outcome == "skipped":
-            self.skipped += 1
-        else:
-            self.passed += 1
-
-    def as_dict(self) -> dict[str, int]:
-        """The counts as a JSON object."""
-        return {"passed": self.passed, "failed": self.failed, "skipped": self.skipped}
 
 
 def cited(ids: Iterable[str]) -> tuple[Cited, ...]:
@@ -221,6 +127,7 @@ class RunRecorder:
                 causes = [v for n, v in report.user_properties if n == "scim_root_cause"]
                 result.root_cause = str(causes[0]) if causes else ""
                 result.blocked = any(n == "scim_blocked" for n, _ in report.user_properties)
+                result.uncited = any(n == "scim_uncited" for n, _ in report.user_properties)
             text = failure_text(report)
             result.failure = f"{result.failure}\n\n{text}".strip() if result.failure else text
             result.exchanges += "\n\n".join(
@@ -279,7 +186,8 @@ class RunRecorder:
             new = set(self.baseline_diff().new)
             failures = [r for r in failures if r.nodeid in new]
         if self.fail_on == "must":
-            return [r for r in failures if r.violation == "MUST"]
+            # A profile the run asked for gates it too: that client cannot provision the server.
+            return [r for r in failures if r.violation in ("MUST", "PROFILE")]
         return failures
 
     def baseline_diff(self) -> BaselineDiff:
@@ -301,7 +209,7 @@ class RunRecorder:
 
     def violations(self) -> dict[str, int]:
         """Failed checks by the level of the requirement they violated."""
-        counts = {"MUST": 0, "SHOULD": 0}
+        counts = {"MUST": 0, "SHOULD": 0, "PROFILE": 0}
         for result in self.failed:
             counts[result.violation if result.violation in counts else "MUST"] += 1
         return counts
@@ -374,9 +282,11 @@ class RunRecorder:
                 note = f" ({blocked} blocked: a step they depend on)" if blocked else ""
                 lines.append(f"  {cause}: {len(results)} {plural}{note}")
         violations = self.violations()
+        profile = violations["PROFILE"]
         lines.append(
             f"Violations: {violations['MUST']} MUST, {violations['SHOULD']} SHOULD deviations; "
             f"{len(self.findings)} MAY notes (deprovisioning findings)"
+            + (f"; {profile} client-profile findings (no RFC row violated)" if profile else "")
         )
         if self.baseline is not None:
             labels = {r.nodeid: r.label for r in self.checks}

@@ -27,7 +27,7 @@ from scim_tests.report_html_text import (
 )
 
 if TYPE_CHECKING:
-    from scim_tests.report import CheckResult
+    from scim_tests.report_model import CheckResult
 
 #: The requirement id a root cause starts with (scim_tests.failures.root_cause).
 CAUSE_ID = re.compile(r"^(?:[A-Z]+-[0-9][0-9.]*-[0-9]+|uncited)$")

@@ -17,7 +17,8 @@ from scim_tests.catalog import catalog
 from scim_tests.report_html_text import clip
 
 if TYPE_CHECKING:
-    from scim_tests.report import CheckResult, RunRecorder, Tally
+    from scim_tests.report import RunRecorder
+    from scim_tests.report_model import CheckResult, Tally
 
 REASON_CHARS = 300
 #: Checks at least this slow (seconds) show their duration.

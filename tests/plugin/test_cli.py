@@ -182,7 +182,7 @@ def test_fail_on_must_lists_should_deviations_without_failing(tmp_path: Path) ->
     (failed,) = [c for c in document["checks"] if c["outcome"] == "failed"]
     assert failed["violation"] == "SHOULD"
     assert [v["id"] for v in failed["violated"]] == ["P-3.12-22"]
-    assert document["summary"]["violations"] == {"MUST": 0, "SHOULD": 1}
+    assert document["summary"]["violations"] == {"MUST": 0, "SHOULD": 1, "PROFILE": 0}
     strict = run_cli(tmp_path, *args, *fault)  # --fail-on should is the default
     assert strict.returncode == 1
     assert "Result: FAILED (1 of" in strict.stdout
@@ -258,6 +258,22 @@ def test_profile_and_dialect_options_map_to_pytest_arguments(tmp_path: Path) -> 
     result = run_cli(tmp_path, "https://sp.example/scim/v2", "--mock-compat", "entra")
     assert result.returncode == 2
     assert "--mock-compat applies to the bundled mock only" in result.stderr
+
+
+def test_a_refused_client_deviation_is_a_profile_finding(tmp_path: Path) -> None:
+    """Against the strict mock, Okta's group rename (its id inside a pathless replace) fails
+    as a client-profile finding: no catalog row violated, still failing the run, also under
+    --fail-on must; with --mock-compat okta it passes."""
+    check = "okta_group_rename"
+    result = run_cli(tmp_path, "--mock", "--profile", "okta", "-k", check, "--fail-on", "must",
+                     "--json", "strict.json")  # fmt: skip
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert "1 client-profile findings (no RFC row violated)" in result.stdout
+    assert "Okta cannot provision this server" in result.stdout
+    violations = json.loads((tmp_path / "strict.json").read_text())["summary"]["violations"]
+    assert violations == {"MUST": 0, "SHOULD": 0, "PROFILE": 1}
+    result = run_cli(tmp_path, "--mock", "--mock-compat", "okta", "--profile", "okta", "-k", check)
+    assert result.returncode == 0, result.stdout[-3000:]
 
 
 def test_baseline_gates_only_on_new_failures(tmp_path: Path) -> None:

@@ -16,11 +16,12 @@ import pytest
 from scim_tests.catalog import catalog
 from scim_tests.exchange import Exchange
 from scim_tests.failures import ConformanceFailure, root_cause
-from scim_tests.report import CheckResult, RunRecorder, cited
+from scim_tests.report import RunRecorder, cited
 from scim_tests.report_html import render_html
 from scim_tests.report_html_assets import SCRIPT
 from scim_tests.report_html_failures import BODY_BUDGET
 from scim_tests.report_html_text import parse_failure, split_transcript
+from scim_tests.report_model import CheckResult
 from tests.plugin.test_cli import run_cli
 
 BASE = "http://sp.example/scim/v2"
