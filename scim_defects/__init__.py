@@ -20,6 +20,8 @@ from collections.abc import Sequence
 
 from scim_defects import (  # noqa: F401 (each module registers its defects on import)
     bulk,
+    client_entra,
+    client_okta,
     core,
     deletion,
     discovery,
@@ -32,6 +34,9 @@ from scim_defects import (  # noqa: F401 (each module registers its defects on i
     patch_outcomes,
     protocol,
     resources,
+    security_access,
+    security_data,
+    security_deprovisioning,
     versioning,
 )
 from scim_defects.registry import DEFECTS, Defect, area_of, registered_by

@@ -44,15 +44,32 @@ ROOT_CAUSES: dict[str, Cause] = {
         (
             "/ServiceProviderConfig says patch.supported true, but PATCH of a User answers 501 "
             "for every operation except replace of a few mapped attributes, and PATCH of a Group "
-            "for anything but add/remove of members (RFC 7643 §5)"
+            "for anything but add of members and remove of members by path members without a "
+            "filter (RFC 7643 §5)"
         ),
         (
             "test_add_that_changes_nothing_keeps_meta",
             "test_advertised_patch_support_matches_behaviour",
+            "test_entra_add_single_valued_attribute[aadOptscim062020]",
+            "test_entra_add_single_valued_attribute[legacy]",
+            "test_entra_group_patch_answers_200_or_204[aadOptscim062020]",
+            "test_entra_group_patch_answers_200_or_204[legacy]",
+            "test_entra_replace_of_missing_work_email_adds_it[aadOptscim062020]",
+            "test_entra_replace_of_missing_work_email_adds_it[legacy]",
+            "test_external_id_never_aliases_an_id[0]",
+            "test_external_id_never_aliases_an_id[1]",
+            "test_external_id_never_aliases_an_id[another-id]",
             "test_mover_attributes_replaced_by_patch_with_paths",
             "test_mover_attributes_replaced_by_pathless_patch",
+            "test_okta_group_membership_remove_by_filter_and_add_array",
+            "test_okta_group_rename_by_pathless_replace_with_id",
+            "test_password_not_echoed_by_put_or_patch",
             "test_patch_200_body_equals_a_subsequent_get",
             "test_patch_answers_200_with_the_resource_or_204",
+            "test_patch_cannot_write_meta_sub_attribute[lastModified]",
+            "test_patch_cannot_write_meta_sub_attribute[location]",
+            "test_patch_cannot_write_meta_sub_attribute[resourceType]",
+            "test_patch_cannot_write_meta_sub_attribute[version]",
             "test_patch_case[add-add_needs_a_value--path_nickname_without_value]",
             "test_patch_case[add-add_on_a_complex_attribute_merges_sub_attributes--path_name_with_an_object_of_sub_attributes]",
             "test_patch_case[add-add_on_a_complex_attribute_merges_sub_attributes--sub_attribute_path_name_givenname]",
@@ -103,6 +120,7 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_patch_with_attributes_answers_200_with_them",
             "test_patch_without_the_patchop_schema[no-schemas]",
             "test_patch_without_the_patchop_schema[wrong-urn]",
+            "test_pathless_patch_cannot_write_id_or_meta",
             "test_user_groups_cannot_be_patched",
         ),
     ),
@@ -152,6 +170,8 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_error_bodies_are_scim_errors[unknown-user]",
             "test_get_unknown_id_is_a_scim_404[Group]",
             "test_get_unknown_id_is_a_scim_404[User]",
+            "test_ids_never_cross_resource_types",
+            "test_interop_uniqueness_conflict_is_409",
             "test_malformed_json_answers_400_invalid_syntax",
             "test_patch_case[errors-a_value_of_the_wrong_type_is_invalidvalue--active_as_a_string]",
             "test_patch_case[errors-only_add_remove_and_replace_are_operations--json_patch_move]",
@@ -162,6 +182,7 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_put_to_a_taken_user_name_is_refused",
             "test_put_to_unknown_id_is_404",
             "test_rehired_leaver_can_reuse_the_user_name",
+            "test_taken_user_name_leaves_its_holder_unchanged",
             "test_user_id_under_groups_is_404",
         ),
     ),
@@ -176,7 +197,13 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_deleted_user_membership_is_recorded",
             "test_deleting_a_group_keeps_its_member_users",
             "test_deleting_a_user_keeps_its_groups_and_their_other_members",
+            "test_entra_adds_member_with_null_ref[aadOptscim062020]",
+            "test_entra_adds_member_with_null_ref[legacy]",
+            "test_entra_removes_one_member[aadOptscim062020]",
+            "test_entra_removes_one_member[legacy]",
             "test_group_created_with_members_lists_member_ids",
+            "test_group_named_like_another_takes_nothing_over",
+            "test_interop_patch_never_deletes_a_group",
             "test_joiner_added_by_patch_joins_the_existing_members",
             "test_joiner_added_by_put_appears_in_members",
             "test_joiner_groups_lists_every_group_by_id",
@@ -223,6 +250,7 @@ ROOT_CAUSES: dict[str, Cause] = {
             'while processing the SCIM request" instead of being applied or refused with 400'
         ),
         (
+            "test_error_details_do_not_evaluate_expressions",
             "test_patch_case[add-add_needs_a_value--no_path_and_no_value]",
             "test_patch_case[errors-an_operation_needs_an_op--path_and_value_without_op]",
             "test_patch_case[errors-the_patchop_message_needs_a_non_empty_operations_array--operations_an_object]",
@@ -234,6 +262,7 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_patch_case[remove-remove_without_a_path_is_notarget--op_remove_alone]",
             "test_patch_case[replace-replace_on_a_complex_attribute_changes_only_the_given_sub_attributes--path_name_with_givenname_only]",
             "test_patch_case[replace-replace_on_a_complex_attribute_changes_only_the_given_sub_attributes--pathless_value_with_name]",
+            "test_patch_prototype_paths_reach_nothing",
             "test_replace_with_a_value_filter_replaces_every_match",
         ),
     ),
@@ -253,12 +282,13 @@ ROOT_CAUSES: dict[str, Cause] = {
     "put-drops-declared-attributes": Cause(
         "P-3.5.1-02 (MUST)",
         (
-            "PUT keeps only userName, name, one email and active: displayName (derived from the "
-            "name), title and emails[].type are dropped although /Schemas declares them readWrite "
-            "(RFC 7644 §3.5.1)"
+            "PUT keeps only userName, name.givenName/familyName, one email and active: "
+            "displayName (derived from the name), name.middleName, title and emails[].type are "
+            "dropped although /Schemas declares them readWrite (RFC 7644 §3.5.1)"
         ),
         (
             "test_mover_attributes_replaced_by_put",
+            "test_okta_update_by_get_then_full_put",
             "test_put_replaces_values",
             "test_random_users_round_trip",
         ),
@@ -345,6 +375,97 @@ ROOT_CAUSES: dict[str, Cause] = {
             "filter is optional in a SearchRequest (RFC 7644 §3.4.3)"
         ),
         ("test_search_answers_a_list_response",),
+    ),
+    "auth-refusal-without-scim-body": Cause(
+        "P-3.12-01 (MUST)",
+        (
+            "a request without credentials, on every endpoint and on the discovery endpoints, is "
+            "answered by django-scim2's SCIMAuthCheckMiddleware with 401, a WWW-Authenticate "
+            "challenge and an empty text/html body instead of a SCIM Error (RFC 7644 §3.12)"
+        ),
+        (
+            "test_discovery_refusal_is_a_scim_error[/ResourceTypes]",
+            "test_discovery_refusal_is_a_scim_error[/Schemas]",
+            "test_discovery_refusal_is_a_scim_error[/ServiceProviderConfig]",
+            "test_endpoint_refusal_is_a_scim_error[DELETE-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[DELETE-Users-id]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Groups]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Users]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Users-id]",
+            "test_endpoint_refusal_is_a_scim_error[PATCH-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[PATCH-Users-id]",
+            "test_endpoint_refusal_is_a_scim_error[POST-.search]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Bulk]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Groups]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Users]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Users-.search]",
+            "test_endpoint_refusal_is_a_scim_error[PUT-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[PUT-Users-id]",
+        ),
+    ),
+    "nested-json-crashes-500": Cause(
+        "P-3.12-07 (SHOULD)",
+        (
+            'POST /Users with a value nested 10,000 arrays deep answers 500 "Exception occurred '
+            'while processing the SCIM request" (json.loads raises RecursionError), not 400'
+        ),
+        ("test_deeply_nested_json_is_answered",),
+    ),
+    # Client-profile findings (--scim-profile okta,entra,interop): no catalog row is violated.
+    "profile-filter-advertised-unsupported": Cause(
+        "profile (uncited): Okta and Entra look resources up by filter; interop draft §6.3",
+        (
+            "/ServiceProviderConfig says filter.supported false (django-scim2's default, though "
+            "it does parse eq filters), and Okta, Entra and the interop profile need filtering"
+        ),
+        (
+            "test_entra_disabled_user_stays_visible[aadOptscim062020]",
+            "test_entra_disabled_user_stays_visible[legacy]",
+            "test_entra_finds_group_by_display_name_without_members",
+            "test_entra_matches_user[externalId]",
+            "test_entra_matches_user[userName]",
+            "test_entra_random_guid_query_is_empty[group-displayName]",
+            "test_entra_random_guid_query_is_empty[user-id]",
+            "test_entra_random_guid_query_is_empty[user-userName]",
+            "test_interop_eq_and_and_filters",
+            "test_interop_external_id_case_exact_in_filters",
+            "test_interop_filter_on_undefined_attribute_is_invalid_filter",
+            "test_interop_username_case_insensitive_in_filters_and_uniqueness",
+            "test_okta_paging_integer_fields_and_stable_order",
+            "test_okta_user_lookup_by_username",
+        ),
+    ),
+    "profile-no-enterprise-extension": Cause(
+        "profile (uncited): Entra's default mappings write the enterprise extension",
+        (
+            "/ResourceTypes/User has no schemaExtensions (the default adapter stores no "
+            "enterprise attribute), so Entra's employeeNumber and department cannot be written"
+        ),
+        (
+            "test_entra_create_user",
+            "test_entra_pathless_replace_with_dotted_and_urn_keys[aadOptscim062020]",
+            "test_entra_pathless_replace_with_dotted_and_urn_keys[legacy]",
+            "test_entra_replaces_work_email_and_employee_number[aadOptscim062020]",
+            "test_entra_replaces_work_email_and_employee_number[legacy]",
+        ),
+    ),
+    "profile-entra-string-boolean-refused": Cause(
+        "profile (uncited): Entra without aadOptscim062020 sends booleans as strings",
+        (
+            'PATCH {"op": "Replace", "path": "active", "value": "False"} answers 400 "active '
+            'should be of type bool" (RFC-correct, RFC 7643 §2.3.2), so that Entra cannot '
+            "disable users"
+        ),
+        ("test_entra_deactivates_user[legacy]",),
+    ),
+    "profile-interop-undefined-attribute-accepted": Cause(
+        "profile (uncited): draft-zollner-scim-interop-profile-01 §5.3",
+        (
+            'POST /Users with the undefined attribute "dispalyName" answers 201 (RFC 7643/7644 '
+            "allow ignoring it; the interop draft asks for 400 invalidSyntax)"
+        ),
+        ("test_interop_undefined_attribute_is_refused",),
     ),
 }
 

@@ -56,6 +56,7 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_filter_case[strings-gt_ge_lt_le_order_strings_lexicographically--le_ignores_case]",
             "test_filter_case[strings-ne_excludes_the_equal_value--username_ne]",
             "test_filter_case[types-reference_attributes--profileurl_eq_other_case]",
+            "test_interop_username_case_insensitive_in_filters_and_uniqueness",
             "test_user_name_filter_ignores_case",
         ),
     ),
@@ -177,9 +178,28 @@ ROOT_CAUSES: dict[str, Cause] = {
         "P-2-01 (MUST)",
         (
             "a request without valid credentials answers 401 with a SCIM Error and no "
-            "WWW-Authenticate header (scimmy-routers writes that 401)"
+            "WWW-Authenticate header (scimmy-routers writes that 401), on every endpoint, "
+            "discovery included"
         ),
         (
+            "test_discovery_refusal_is_a_scim_error[/ResourceTypes]",
+            "test_discovery_refusal_is_a_scim_error[/Schemas]",
+            "test_discovery_refusal_is_a_scim_error[/ServiceProviderConfig]",
+            "test_endpoint_refusal_is_a_scim_error[DELETE-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[DELETE-Users-id]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Groups]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Users-id]",
+            "test_endpoint_refusal_is_a_scim_error[GET-Users]",
+            "test_endpoint_refusal_is_a_scim_error[PATCH-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[PATCH-Users-id]",
+            "test_endpoint_refusal_is_a_scim_error[POST-.search]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Bulk]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Groups]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Users-.search]",
+            "test_endpoint_refusal_is_a_scim_error[POST-Users]",
+            "test_endpoint_refusal_is_a_scim_error[PUT-Groups-id]",
+            "test_endpoint_refusal_is_a_scim_error[PUT-Users-id]",
             "test_unauthorized_answers_carry_a_challenge[empty]",
             "test_unauthorized_answers_carry_a_challenge[none]",
             "test_unauthorized_answers_carry_a_challenge[other-scheme]",
@@ -212,11 +232,17 @@ ROOT_CAUSES: dict[str, Cause] = {
     "patch-of-read-only-ignored": Cause(
         "P-3.5.2-08 (MUST)",
         (
-            "PATCH of the readOnly meta.created or User.groups answers 204 and changes nothing "
-            "(RFC 7644 §3.5.2: such an operation returns an error)"
+            "PATCH of the readOnly meta.created (meta.lastModified, .location, .resourceType, "
+            ".version alike, and through /Bulk: status 204) or User.groups answers 204 and "
+            "changes nothing (RFC 7644 §3.5.2: such an operation returns an error)"
         ),
         (
+            "test_bulk_patch_cannot_write_meta",
             "test_patch_case[errors-a_readonly_target_is_mutability--replace_meta_created]",
+            "test_patch_cannot_write_meta_sub_attribute[lastModified]",
+            "test_patch_cannot_write_meta_sub_attribute[location]",
+            "test_patch_cannot_write_meta_sub_attribute[resourceType]",
+            "test_patch_cannot_write_meta_sub_attribute[version]",
             "test_user_groups_cannot_be_patched",
         ),
     ),
@@ -319,6 +345,20 @@ ROOT_CAUSES: dict[str, Cause] = {
         ),
         ("test_value_comparisons_never_select_unassigned_attributes[co]",),
     ),
+    "filter-string-escapes": Cause(
+        "P-3.4.2.2-16 (MUST)",
+        (
+            'JSON escapes in filter strings are not decoded: displayName eq "quo\\"te" answers '
+            '400 invalidFilter (Unexpected token), displayName eq "back\\\\slash" misses the '
+            "user displayName back\\slash (RFC 7644 §3.4.2.2: compValue strings are JSON)"
+        ),
+        (
+            "test_filter_values_match_literally[co]",
+            "test_filter_values_match_literally[eq]",
+            "test_filter_values_match_literally[ew]",
+            "test_filter_values_match_literally[sw]",
+        ),
+    ),
     "binary-not-validated": Cause(
         "C-2.3.6-01 (MUST)",
         (
@@ -326,6 +366,41 @@ ROOT_CAUSES: dict[str, Cause] = {
             "shows the text back as the binary value (RFC 7643 §2.3.6: binary values are base64)"
         ),
         ("test_binary_value_that_is_not_base64_is_refused",),
+    ),
+    # Client profiles (--scim-profile): SCIMMY follows the RFC here, but a real client's
+    # documented deviation is refused (no catalog row), or a rule only the interop draft sets.
+    "entra-replace-adds-refused": Cause(
+        "profile entra, no row (RFC 7644 §3.5.2.3 allows the refusal)",
+        (
+            'Entra\'s replace at emails[type eq "work"].value on a user with only a home email '
+            "(meaning add) answers 400 noTarget, with and without aadOptscim062020"
+        ),
+        (
+            "test_entra_replace_of_missing_work_email_adds_it[aadOptscim062020]",
+            "test_entra_replace_of_missing_work_email_adds_it[legacy]",
+        ),
+    ),
+    "entra-string-boolean-refused": Cause(
+        "profile entra, no row (RFC 7643 §2.3.2 allows the refusal)",
+        (
+            'Entra\'s legacy deactivation {"op": "Replace", "path": "active", "value": "False"} '
+            "answers 400 invalidValue (boolean expected, string found); the capitalised op alone "
+            "is accepted"
+        ),
+        ("test_entra_deactivates_user[legacy]",),
+    ),
+    "interop-undefined-attribute-dropped": Cause(
+        "draft-zollner-scim-interop-profile-01 §5.3, no row (the RFC allows it)",
+        "POST /Users with a misspelt dispalyName answers 201 and drops it (the draft: 400)",
+        ("test_interop_undefined_attribute_is_refused",),
+    ),
+    "interop-undefined-filter-attribute": Cause(
+        "draft-zollner-scim-interop-profile-01 §6.3, no row (the RFC allows it)",
+        (
+            'filter=scimctUndefinedAttribute eq "x" answers 200 with no resources (the draft: '
+            "400 invalidFilter)"
+        ),
+        ("test_interop_filter_on_undefined_attribute_is_invalid_filter",),
     ),
 }
 
