@@ -21,6 +21,13 @@ from werkzeug.exceptions import HTTPException
 
 from scim_mock import errors, http
 from scim_mock.compat import Deviation, Journal, Sink
+from scim_mock.views import (
+    control_data,
+    control_faults,
+    control_journal,
+    control_personas,
+    control_report,
+)
 
 #: How many exchanges the log keeps (oldest dropped first).
 LOG_SIZE = 1000
@@ -172,6 +179,9 @@ def create_blueprint() -> Blueprint:
         http.state().provider.reset()
         http.state().extras["log"].clear()
         http.state().extras["compat"].clear()
+        # What the other control modules keep (fault rules, snapshots, ...) clears too.
+        for hook in http.state().extras.get("reset_hooks", ()):
+            hook()
         return http.scim_response(None, status=204)
 
     @bp.route("/requests", methods=["GET", "DELETE"])
@@ -207,4 +217,7 @@ def create_blueprint() -> Blueprint:
         # error of the request: the body says why.
         return http.scim_response({"signedIn": False, "reason": result.reason}, status=401)
 
+    for module in (control_data, control_journal, control_faults, control_personas,
+                   control_report):  # fmt: skip
+        module.register(bp)
     return bp
