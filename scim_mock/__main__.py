@@ -6,9 +6,11 @@ Also ``python -m scim_mock serve ...``. Prints the base URL once it is listening
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from scim_mock.config import FaultSettings, MockConfig
 
@@ -22,6 +24,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int, default=8080, help="port (0 picks a free one)")
     serve.add_argument("--token", default=None, help="bearer token; without it auth is off")
+    serve.add_argument(
+        "--admin-token",
+        default=None,
+        help="bearer token of the /_mock control API (the SCIM token is then refused there); "
+        "default: the control API takes the SCIM token",
+    )
     serve.add_argument("--base-path", default="/scim/v2", help="URL prefix (default /scim/v2)")
     serve.add_argument(
         "--open-discovery",
@@ -62,11 +70,36 @@ def _parser() -> argparse.ArgumentParser:
         "--error-every", type=int, default=0, metavar="N", help="answer every Nth request with 503"
     )
     serve.add_argument(
+        "--fault-rule",
+        action="append",
+        default=[],
+        metavar="JSON",
+        help='add a fault rule, e.g. \'{"match": {"method": "PATCH"}, "action": {"status": 503}, '
+        '"trigger": {"every": 3}}\' (repeatable; see POST /_mock/faults)',
+    )
+    serve.add_argument(
+        "--fault-rules",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help='add the fault rules of a JSON file: a list of rules or {"rules": [...]}',
+    )
+    serve.add_argument(
         "--compat",
         default="",
         metavar="DIALECTS",
         help="accept what these clients send beyond the RFC, comma-separated: okta, entra "
         "(each accepted deviation is counted in the journal; default: strict)",
+    )
+    serve.add_argument(
+        "--persona",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="behave as real providers do (repeatable, composable): patch-204, put-only, "
+        "no-filter, case-sensitive-username, page-cap[:N], eventual-consistency[:SECONDS], "
+        "soft-delete, lenient-members, rate-limit[:BURST/RATE], okta, entra "
+        "(GET /_mock/personas describes them)",
     )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
@@ -75,6 +108,33 @@ def _parser() -> argparse.ArgumentParser:
 def split_names(text: str) -> tuple[str, ...]:
     """``"okta, entra"`` -> ``("okta", "entra")`` (order kept, duplicates and blanks dropped)."""
     return tuple(dict.fromkeys(n.strip().lower() for n in text.split(",") if n.strip()))
+
+
+def fault_rules_from_args(texts: Sequence[str], files: Sequence[str]) -> tuple[Any, ...]:
+    """The rules of ``--fault-rule JSON`` and ``--fault-rules FILE``, checked (ValueError)."""
+    from scim_mock.errors import ScimError
+    from scim_mock.fault_rules import FaultRules
+
+    specs: list[Any] = []
+    for text in texts:
+        try:
+            specs.append(json.loads(text))
+        except ValueError as exc:
+            raise ValueError(f"--fault-rule is not JSON: {exc}") from exc
+    for name in files:
+        try:
+            with open(name, encoding="utf-8") as handle:
+                document = json.load(handle)
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"--fault-rules {name}: {exc}") from exc
+        if isinstance(document, dict) and set(document) == {"rules"}:
+            document = document["rules"]
+        specs.extend(document if isinstance(document, list) else [document])
+    try:
+        FaultRules(specs)
+    except ScimError as exc:
+        raise ValueError(f"fault rule: {exc.detail}") from exc
+    return tuple(specs)
 
 
 def config_from_args(args: argparse.Namespace) -> MockConfig:
@@ -88,6 +148,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
     config = MockConfig(
         base_path=args.base_path,
         token=args.token,
+        admin_token=args.admin_token,
         discovery_requires_auth=not args.open_discovery,
         patch_supported=not args.no_patch,
         patch_response="no-content" if args.patch_204 else "resource",
@@ -96,10 +157,12 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         sort_supported=not args.no_sort,
         filter_max_results=args.max_results,
         compat=split_names(args.compat),
+        personas=tuple(dict.fromkeys(p.strip().lower() for p in args.persona if p.strip())),
         transport_faults=FaultSettings(
             latency_ms=args.latency_ms,
             rate_limit_every=args.rate_limit_every,
             error_every=args.error_every,
+            rules=fault_rules_from_args(args.fault_rule, args.fault_rules),
         ),
     )
     return config.with_options(pairs)

@@ -9,7 +9,8 @@ from typing import Any
 
 from flask import Flask, Response, request
 
-from scim_mock import compat, transport, variants
+from scim_mock import compat, fault_transport, personas, seed, transport, variants
+from scim_mock.clock import MockClock
 from scim_mock.config import MockConfig
 from scim_mock.extensions import MockExtension
 from scim_mock.handlers import register_error_handlers
@@ -18,6 +19,7 @@ from scim_mock.operations import Provider
 from scim_mock.provider import ServiceProvider
 from scim_mock.schema import SchemaRegistry
 from scim_mock.seams import Seams
+from scim_mock.tenants import RootApp, Tenants
 
 
 @dataclass
@@ -37,16 +39,22 @@ def create_app(
     registry: SchemaRegistry | None = None,
     *,
     extensions: Sequence[MockExtension] = (),
+    tenant: str | None = None,
 ) -> Flask:
     """Build a mock SCIM service provider app for ``config`` (defaults: strict, auth off).
 
     ``extensions`` change the app's behaviour through the public seams, applied in order
-    (:mod:`scim_mock.extensions`); without them the app is the strict mock.
+    (:mod:`scim_mock.extensions`); without them the app is the strict mock. ``tenant`` names
+    the tenant an app serves (:mod:`scim_mock.tenants`); only the root app (None) has tenants.
     """
-    config = config or MockConfig()
+    # Personas (scim_mock.personas) imply configuration; the rest is their extension below.
+    config = personas.configure(config or MockConfig())
+    persona_runtime = personas.PersonaRuntime(config)
+    persona_extension = persona_runtime.extension()
+    base_registry = registry or SchemaRegistry.load()
     # Legal variants (scim_mock.variants) come first, so that extensions wrap them in turn.
-    registry = variants.extend_registry(config, registry or SchemaRegistry.load())
-    app = Flask("scim_mock")
+    registry = variants.extend_registry(config, base_registry)
+    app = RootApp("scim_mock")
     # JSON bodies are parsed by scim_mock.http; keep Flask from answering with HTML anywhere.
     app.config["TRAP_BAD_REQUEST_ERRORS"] = False
     app.config["MAX_CONTENT_LENGTH"] = (
@@ -58,24 +66,34 @@ def create_app(
 
     from scim_mock.views import bulk, control, discovery, resources
 
-    seams = Seams()
+    seams = persona_extension.seams(Seams())
     for extension in extensions:
         seams = extension.seams(seams)
     # Client dialects read the request first, as a server would (scim_mock.compat).
     journal = compat.Journal(config.compat)
     seams = compat.wrap_seams(seams, config.compat, control.compat_sink(journal))
-    provider: Provider = ServiceProvider(registry, config, seams=seams)
+    # The one source of "now" and of new ids (scim_mock.clock, scim_mock.seed).
+    clock, ids = MockClock(), seed.SeededIds()
+    service = ServiceProvider(registry, config, seams=seams, clock=clock.now, ids=ids)
+    provider: Provider = service
     provider = variants.wrap_provider(config, provider)
+    provider = persona_extension.provider(provider)
     for extension in extensions:
         provider = extension.provider(provider)
     started = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     names = tuple(getattr(e, "name", type(e).__name__) for e in extensions)
     state = MockState(config, registry, provider, started, names)
     app.extensions["scim_mock"] = state
+    state.extras.update(clock=clock, ids=ids, service_provider=service, tenant=tenant)
+    state.extras["snapshots"] = snapshots = seed.Snapshots()
+    # What POST /_mock/reset also clears; other control modules append their own.
+    state.extras.setdefault("reset_hooks", []).extend([clock.reset, ids.randomize, snapshots.clear])
 
-    log = control.RequestLog()
+    log = control.RequestLog(config.journal_size)
     state.extras["log"] = log
     state.extras["compat"] = journal
+    state.extras["personas"] = persona_runtime
+    state.extras["reset_hooks"].append(persona_runtime.reset)
     control.install_compat(app, journal)
     if config.record_requests:
         control.install_recorder(app, log)
@@ -100,7 +118,17 @@ def create_app(
         return None
 
     transport.install(app, config.transport_faults, config.normalized_base_path)
+    state.extras["faults"] = fault_transport.install(app, config, registry)
     variants.install(app, config, registry)
+    persona_extension.init_app(app)
     for extension in extensions:
         extension.init_app(app)
+    if tenant is None and config.max_tenants:
+        # RootApp.wsgi_app, the outermost callable, hands /tenants/<name>/... to the tenant.
+
+        def build_tenant(name: str) -> Flask:
+            return create_app(config, base_registry, extensions=extensions, tenant=name)
+
+        app.tenants = Tenants(build_tenant, config.max_tenants, clock.now)
+        state.extras["tenants"] = app.tenants
     return app

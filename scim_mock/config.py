@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -20,6 +20,12 @@ DISCOVERY_FILTER_MODES = ("forbid", "reject", "ignore")
 ETAG_STRENGTHS = ("weak", "strong")
 #: Client dialects the mock can accept beyond the RFC (``MockConfig.compat``, scim_mock.compat).
 COMPAT_DIALECTS = ("okta", "entra")
+#: Real-world provider behaviours the mock can take on (``MockConfig.personas``; documented,
+#: parsed and applied by scim_mock.personas). Some take an argument: ``page-cap:10``.
+PERSONAS = (
+    "patch-204", "put-only", "no-filter", "case-sensitive-username", "page-cap",
+    "eventual-consistency", "soft-delete", "lenient-members", "rate-limit", "okta", "entra",
+)  # fmt: skip
 _OFFSET = re.compile(r"[+-](0\d|1[0-4]):[0-5]\d")
 
 
@@ -30,6 +36,8 @@ class FaultSettings:
     ``latency_ms`` delays every SCIM response; ``rate_limit_every`` answers every Nth request
     with 429 and ``Retry-After: retry_after`` seconds; ``error_every`` answers every Nth request
     with ``error_status`` (a 5xx). Writes answered with a fault are not performed.
+    ``rules`` are fault rules in their JSON form (scim_mock.fault_rules, ``--fault-rule``),
+    installed at start and again by ``POST /_mock/reset``.
     """
 
     latency_ms: int = 0
@@ -37,6 +45,7 @@ class FaultSettings:
     retry_after: int = 1
     error_every: int = 0
     error_status: int = 503
+    rules: tuple[Mapping[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,9 @@ class MockConfig:
 
     base_path: str = "/scim/v2"
     token: str | None = None
+    #: Bearer token of the /_mock control API; when unset, the control API takes ``token``.
+    #: SCIM endpoints never accept it (unless it equals ``token``).
+    admin_token: str | None = None
     #: Whether /ServiceProviderConfig, /ResourceTypes and /Schemas need the token too.
     discovery_requires_auth: bool = True
     patch_supported: bool = True
@@ -67,8 +79,13 @@ class MockConfig:
     transport_faults: FaultSettings = field(default_factory=FaultSettings)
     #: Keep a log of the requests clients send (served at /_mock/requests).
     record_requests: bool = True
+    #: How many exchanges the request journal keeps (oldest dropped first; scim_mock.journal).
+    journal_size: int = 1000
     #: Expose the /_mock control endpoints (reset, request log, client diagnostics).
     control_endpoints: bool = True
+    #: Serve isolated mocks at /tenants/<name>/... (created on first use, at most this many;
+    #: 0 turns tenants off).
+    max_tenants: int = 200
 
     # -- legal variants (scim_mock.variants): behaviour the RFCs allow and real providers
     # show; each is off by default, so the strict mock stays as it is.
@@ -105,6 +122,12 @@ class MockConfig:
     #: counted and shown in the journal (/_mock/requests, /_mock/compat).
     compat: tuple[str, ...] = ()
 
+    # -- personas (scim_mock.personas): off by default, so strict stays strict.
+
+    #: Behave as real providers do, e.g. ("patch-204", "page-cap:10"); some deviate from the
+    #: RFCs on purpose (documented per persona), for client authors to test against.
+    personas: tuple[str, ...] = ()
+
     def __post_init__(self) -> None:
         if not self.base_path.startswith("/") and self.base_path != "":
             raise ValueError("base_path must start with '/'")
@@ -122,6 +145,11 @@ class MockConfig:
         unknown = [d for d in self.compat if d not in COMPAT_DIALECTS]
         if unknown:
             raise ValueError(f"compat dialects must be among {COMPAT_DIALECTS}, got {unknown}")
+        if self.max_tenants < 0:
+            raise ValueError("max_tenants must be 0 (no tenants) or more")
+        unknown = [p for p in self.personas if p.partition(":")[0].strip().lower() not in PERSONAS]
+        if unknown:
+            raise ValueError(f"personas must be among {PERSONAS}, got {unknown}")
         if self.datetime_offset and not _OFFSET.fullmatch(self.datetime_offset):
             raise ValueError("datetime_offset must be empty or like +02:00")
 
@@ -132,10 +160,12 @@ class MockConfig:
     def with_options(self, options: Iterable[tuple[str, str]]) -> MockConfig:
         """A copy with ``KEY=VALUE`` settings from a command line applied.
 
-        Values are read as the field's type ("true"/"false" for flags); ``token`` and
-        ``transport_faults`` have flags of their own. ValueError names an unknown field.
+        Values are read as the field's type ("true"/"false" for flags); ``token``,
+        ``admin_token`` and ``transport_faults`` have flags of their own. ValueError names an
+        unknown field.
         """
-        fields = {f.name for f in dataclasses.fields(self)} - {"token", "transport_faults"}
+        own_flags = {"token", "admin_token", "transport_faults"}
+        fields = {f.name for f in dataclasses.fields(self)} - own_flags
         changes: dict[str, Any] = {}
         for key, raw in options:
             if key not in fields:
@@ -158,4 +188,6 @@ def coerce(current: Any, raw: str) -> Any:
         return lowered in ("1", "true", "yes", "on")
     if isinstance(current, int):
         return int(raw)
+    if isinstance(current, tuple):  # names, comma-separated: compat, personas
+        return tuple(n.strip() for n in raw.split(",") if n.strip())
     return raw

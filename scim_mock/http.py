@@ -185,6 +185,11 @@ def check_auth(*, discovery: bool = False) -> None:
     cfg = config()
     if cfg.token is None or (discovery and not cfg.discovery_requires_auth):
         return
+    check_bearer(cfg.token)
+
+
+def check_bearer(token: str) -> None:
+    """401 unless the request carries ``Authorization: Bearer <token>`` (constant time)."""
     header = request.headers.get("Authorization", "")
     scheme, _, credentials = header.partition(" ")
     realm = 'Bearer realm="scim-mock"'
@@ -198,7 +203,7 @@ def check_auth(*, discovery: bool = False) -> None:
             "Unsupported authorization scheme: this provider accepts only Bearer tokens.",
             headers={"WWW-Authenticate": realm},
         )
-    if not hmac.compare_digest(credentials.strip().encode(), cfg.token.encode()):
+    if not hmac.compare_digest(credentials.strip().encode(), token.encode()):
         raise Unauthorized(
             "The bearer token is not valid.",
             headers={"WWW-Authenticate": f'{realm}, error="invalid_token"'},
@@ -207,7 +212,9 @@ def check_auth(*, discovery: bool = False) -> None:
 
 def base_url() -> str:
     """The absolute base URL of the SCIM endpoints, e.g. ``http://127.0.0.1:8080/scim/v2``."""
-    return request.host_url.rstrip("/") + config().normalized_base_path
+    # url_root keeps the WSGI script root: a tenant's mock (scim_mock.tenants) is mounted at
+    # /tenants/<name>, and its locations must say so.
+    return request.url_root.rstrip("/") + config().normalized_base_path
 
 
 def location(rt: ResourceType, resource_id: str) -> str:

@@ -12,7 +12,8 @@ URLs; the HTTP layer adds locations.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 
 from scim_mock import projection, validation
@@ -56,13 +57,22 @@ class ServiceProvider:
         config: MockConfig,
         store: ResourceStore | None = None,
         seams: Seams | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        ids: Callable[[], str] | None = None,
     ):
         self.registry = registry
         self.config = config
         self.seams = seams = seams or Seams()
         unique = seams.unique_attributes(registry)
+        # clock and ids reach the store it builds (the mock's clock, seeded ids); a store
+        # passed in keeps its own.
         self.store: ResourceStore = store or InMemoryStore(
-            unique=unique, conflict=seams.unique_conflict, version_rule=seams.next_version
+            unique=unique,
+            conflict=seams.unique_conflict,
+            version_rule=seams.next_version,
+            clock=clock,
+            ids=ids,
         )
         self.memberships = seams.memberships(registry, self.store)
         indexed = {name: {a.lower() for a, _ in attrs} for name, attrs in unique.items()}
@@ -196,6 +206,14 @@ class ServiceProvider:
     def reset(self) -> None:
         """Forget every resource."""
         self.store.reset()
+
+    def snapshot(self) -> dict[str, Any]:
+        """An opaque copy of every resource (ids, versions, meta), for :meth:`restore`."""
+        return self.store.snapshot()
+
+    def restore(self, snapshot: dict[str, Any]) -> None:
+        """Return every resource to a :meth:`snapshot` exactly."""
+        self.store.restore(snapshot)
 
     # -- helpers -------------------------------------------------------------------------
 

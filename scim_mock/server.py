@@ -51,6 +51,12 @@ class MockServer:
             raise RuntimeError("MockServer is not running")
         return f"http://{self.host}:{self._server.port}{self.config.normalized_base_path}"
 
+    def tenant_url(self, name: str) -> str:
+        """The base URL of the tenant ``name`` (scim_mock.tenants; created on first use), e.g.
+        ``http://127.0.0.1:40123/tenants/acme/scim/v2``."""
+        root = self.url.removesuffix(self.config.normalized_base_path)
+        return f"{root}/tenants/{name}{self.config.normalized_base_path}"
+
     def start(self) -> MockServer:
         """Bind and serve in a daemon thread."""
         if self._server is not None:

@@ -148,6 +148,14 @@ def _shape(resource: Mapping[str, Any], id: str, meta: dict[str, Any]) -> Resour
     return shaped
 
 
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _random_id() -> str:
+    return str(uuid.uuid4())
+
+
 class InMemoryStore:
     """A thread-safe, dict-backed :class:`ResourceStore`.
 
@@ -156,6 +164,8 @@ class InMemoryStore:
     type whose ``members[].value`` feed the reverse membership index. ``conflict`` decides
     whether a taken unique value conflicts with a write and ``version_rule`` which version a
     modified resource gets; both are seams for extensions (:class:`scim_mock.seams.Seams`).
+    ``clock`` gives "now" for meta timestamps and ``ids`` each new id (defaults: the wall clock,
+    random UUIDs).
     """
 
     def __init__(
@@ -165,7 +175,13 @@ class InMemoryStore:
         group_resource_type: str = "Group",
         conflict: ConflictRule = held_by_another,
         version_rule: VersionRule = fresh_version,
+        clock: Callable[[], datetime] | None = None,
+        ids: Callable[[], str] | None = None,
     ) -> None:
+        # "now" and new ids come from the caller when given (the mock's clock,
+        # scim_mock.clock; seeded ids, scim_mock.seed), so a test can make them deterministic.
+        self._now = clock or _utc_now
+        self._new_id = ids or _random_id
         spec = DEFAULT_UNIQUE if unique is None else unique
         self._unique_spec: dict[str, dict[str, tuple[str, bool]]] = {
             rt: {name.lower(): (name, case_exact) for name, case_exact in attrs}
@@ -192,10 +208,10 @@ class InMemoryStore:
         unique value is taken (P-3.3-07).
         """
         with self._lock:
-            id = str(uuid.uuid4())
-            while id in self._resources.get(resource_type, {}):  # pragma: no cover - uuid4
-                id = str(uuid.uuid4())
-            stamp = format_timestamp(now or datetime.now(timezone.utc))
+            id = self._new_id()
+            while id in self._resources.get(resource_type, {}):
+                id = self._new_id()
+            stamp = format_timestamp(now or self._now())
             stored = _shape(resource, id, {"resourceType": resource_type})
             self._check_unique(resource_type, stored, None)
             # created == lastModified until the first modification (C-3.1-17).
@@ -380,7 +396,7 @@ class InMemoryStore:
 
     def _touch(self, new: Resource, current: Resource, now: datetime | None) -> None:
         """New lastModified (strictly later than the old one, C-3.1-18) and version."""
-        moment = now or datetime.now(timezone.utc)
+        moment = now or self._now()
         moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
         previous = parse_datetime(current["meta"]["lastModified"])
         if previous is not None and moment < previous + _ONE_MS:

@@ -65,6 +65,8 @@ class ScimSettings:
     mock_options: tuple[tuple[str, str], ...] = ()
     #: With --scim-mock: the client dialects the mock accepts (MockConfig.compat).
     mock_compat: tuple[str, ...] = ()
+    #: With --scim-mock: the personas the mock takes on (MockConfig.personas).
+    mock_personas: tuple[str, ...] = ()
     #: Client profiles whose checks run (--scim-profile: okta, entra, interop).
     profiles: tuple[str, ...] = ()
     run_id: str = ""
@@ -177,6 +179,7 @@ def resolve_settings(config: pytest.Config) -> ScimSettings:
         mock_transport=str(config.getoption("scim_mock_transport", default=None) or "socket"),
         mock_options=tuple(options),
         mock_compat=_names(config.getoption("scim_mock_compat", default=None)),
+        mock_personas=_names(config.getoption("scim_mock_persona", default=None)),
         profiles=_profiles(config),
         run_id=_run_id(config),
         public_endpoints=tuple(
@@ -267,6 +270,8 @@ def start_mock(settings: ScimSettings, clock: CheckClock | None = None) -> ScimT
         changes[key] = _coerce(getattr(base, key), raw)
     if settings.mock_compat:
         changes["compat"] = settings.mock_compat
+    if settings.mock_personas:
+        changes["personas"] = settings.mock_personas
     if faults:
         changes["transport_faults"] = dataclasses.replace(base.transport_faults, **faults)
     mock_settings = dataclasses.replace(settings, token=token, auth_header=None)

@@ -9,10 +9,8 @@ counts the deviations from the RFC that the client dialects accepted (scim_mock.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import deque
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -21,6 +19,7 @@ from werkzeug.exceptions import HTTPException
 
 from scim_mock import errors, http
 from scim_mock.compat import Deviation, Journal, Sink
+from scim_mock.journal import DEFAULT_SIZE, Exchange, RequestJournal
 from scim_mock.views import (
     control_data,
     control_faults,
@@ -29,9 +28,12 @@ from scim_mock.views import (
     control_report,
 )
 
-#: How many exchanges the log keeps (oldest dropped first).
-LOG_SIZE = 1000
-_BODY_LIMIT = 4096
+#: How many exchanges the log keeps by default (oldest dropped first; MockConfig.journal_size).
+LOG_SIZE = DEFAULT_SIZE
+#: Set on the WSGI environ of a request by the fault rule that answered it (its id; see
+#: scim_mock.fault_transport); the journal records it.
+FAULT_KEY = "scim_mock.fault"
+_START_KEY = "scim_mock.journal.start"
 #: Where the deviations accepted while serving a request wait (the WSGI environ: per request).
 _COMPAT_KEY = "scim_mock.compat"
 
@@ -55,39 +57,26 @@ _HINTS = {
 }
 
 
-class RequestLog:
-    """A bounded, thread-safe log of exchanges."""
+class RequestLog(RequestJournal):
+    """The app's request journal (:class:`scim_mock.journal.RequestJournal`)."""
 
     def __init__(self, size: int = LOG_SIZE) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
-        self._lock = threading.Lock()
-
-    def add(self, entry: dict[str, Any]) -> None:
-        """Append one exchange."""
-        with self._lock:
-            self._entries.append(entry)
-
-    def clear(self) -> None:
-        """Forget every exchange."""
-        with self._lock:
-            self._entries.clear()
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        with self._lock:
-            return iter(list(self._entries))
+        super().__init__(size)
 
 
-def _text(data: bytes) -> str:
-    text = data[:_BODY_LIMIT].decode("utf-8", "replace")
-    return text + ("…" if len(data) > _BODY_LIMIT else "")
+def _now() -> datetime:
+    """Now on the mock clock when the app has one (``extras["clock"]``), else the wall clock."""
+    clock = http.state().extras.get("clock")
+    moment = clock.now() if clock is not None and hasattr(clock, "now") else None
+    return moment if isinstance(moment, datetime) else datetime.now(timezone.utc)
 
 
-def _request_body() -> str:
-    """The request body for the log; a body the server refused to read is not read here either."""
+def _request_body() -> bytes | None:
+    """The request body; a body the server refused to read (None) is not read here either."""
     try:
-        return _text(request.get_data(cache=True))
+        return request.get_data(cache=True)
     except HTTPException:  # e.g. 413: the body exceeds MAX_CONTENT_LENGTH
-        return f"({request.content_length} bytes, not read)"
+        return None
 
 
 def compat_sink(journal: Journal) -> Sink:
@@ -122,28 +111,38 @@ def install_compat(app: Flask, journal: Journal) -> None:
 def install_recorder(app: Flask, log: RequestLog) -> None:
     """Record every SCIM exchange (not the /_mock ones) in ``log``."""
 
+    @app.before_request
+    def _start() -> None:
+        request.environ[_START_KEY] = (time.perf_counter(), _now())
+
     @app.after_request
     def _record(response: Response) -> Response:
         if request.path.startswith("/_mock"):
             return response
-        entry: dict[str, Any] = {
-            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
-            "method": request.method,
-            "path": request.full_path.rstrip("?"),
-            "requestContentType": request.content_type,
-            "requestBody": _request_body(),
-            "status": response.status_code,
-            "compat": [d.summary() for d in accepted_deviations(response)],
-        }
-        if response.status_code >= 400 and not response.direct_passthrough:
-            try:
-                body = json.loads(response.get_data(as_text=True))
-            except ValueError:
-                body = None
-            if isinstance(body, dict):
-                entry["scimType"] = body.get("scimType")
-                entry["detail"] = body.get("detail")
-        log.add(entry)
+        started, moment = request.environ.get(_START_KEY) or (time.perf_counter(), _now())
+        # A streamed body is left alone: reading it here would change what the client gets.
+        unread = response.direct_passthrough or response.is_streamed
+        # A tenant's app (scim_mock.tenants) knows its name; its paths are the tenant's own.
+        tenant = http.state().extras.get("tenant")
+        log.record(
+            Exchange(
+                method=request.method,
+                path=request.path,
+                query_string=request.query_string.decode("latin-1"),
+                request_headers=list(request.headers.items()),
+                request_content_type=request.content_type,
+                request_body=_request_body(),
+                request_length=request.content_length,
+                status=response.status_code,
+                response_headers=list(response.headers.items()),
+                response_body=None if unread else response.get_data(),
+                duration_ms=(time.perf_counter() - started) * 1000,
+                time=moment,
+                tenant=tenant,
+                compat=[d.summary() for d in accepted_deviations(response)],
+                fault=request.environ.get(FAULT_KEY),
+            )
+        )
         return response
 
 
@@ -167,12 +166,18 @@ def diagnostics(log: RequestLog) -> list[dict[str, Any]]:
 
 
 def create_blueprint() -> Blueprint:
-    """The /_mock endpoints (auth as for SCIM requests)."""
+    """The /_mock endpoints (the admin token when set, else auth as for SCIM requests)."""
     bp = Blueprint("scim_mock_control", __name__)
 
     @bp.before_request
     def _authenticate() -> None:
-        http.check_auth()
+        # The control API has its own token when one is set (MockConfig.admin_token), so a
+        # client under test, holding only the SCIM token, cannot reset or seed the mock.
+        admin = http.config().admin_token
+        if admin is None:
+            http.check_auth()
+        else:
+            http.check_bearer(admin)
 
     @bp.route("/reset", methods=["POST"])
     def reset() -> Response:
@@ -184,13 +189,7 @@ def create_blueprint() -> Blueprint:
             hook()
         return http.scim_response(None, status=204)
 
-    @bp.route("/requests", methods=["GET", "DELETE"])
-    def requests_log() -> Response:
-        log: RequestLog = http.state().extras["log"]
-        if request.method == "DELETE":
-            log.clear()
-            return http.scim_response(None, status=204)
-        return http.scim_response({"requests": list(log)})
+    # GET/DELETE /requests and /requests.har: scim_mock.views.control_journal.
 
     @bp.route("/compat", methods=["GET"])
     def compat_journal() -> Response:

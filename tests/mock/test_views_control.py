@@ -68,12 +68,12 @@ def test_request_log_can_be_cleared(scim: Scim) -> None:
 
 
 def test_long_bodies_are_truncated_in_the_log(scim: Scim) -> None:
-    """Bodies above 4 KiB are cut and marked with an ellipsis."""
-    scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "a", "displayName": "x" * 9000})
+    """Bodies above 64 KiB are cut and marked with an ellipsis."""
+    scim.post("/Users", {"schemas": [USER_SCHEMA], "userName": "a", "displayName": "x" * 70000})
     _, body = control(scim, "GET", "/requests")
     assert body is not None
     logged = body["requests"][0]["requestBody"]
-    assert len(logged) == 4097 and logged.endswith("…")
+    assert len(logged) == 65537 and logged.endswith("…")
 
 
 def test_diagnostics_explain_refused_requests(scim: Scim) -> None:
