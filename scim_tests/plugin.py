@@ -32,7 +32,7 @@ from scim_tests.target import (
     resolve_target,
 )
 
-pytest_plugins = ["scim_tests.fixtures", "scim_tests.access"]
+pytest_plugins = ["scim_tests.fixtures", "scim_tests.access", "scim_tests.mock_fixtures"]
 
 SPC_KEY = pytest.StashKey[Any]()
 #: What Hypothesis says when its own five-minute shrink limit stops it; under a budget the
@@ -111,6 +111,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="DIALECTS",
         help="With --scim-mock: accept what these clients send beyond the RFC (okta, entra; "
         "comma-separated or repeated). Strict is the default.",
+    )
+    group.addoption(
+        "--scim-mock-persona",
+        dest="scim_mock_persona",
+        action="append",
+        metavar="NAME",
+        help="With --scim-mock: behave as real providers do (patch-204, page-cap:10, "
+        "soft-delete...; comma-separated or repeated; see scim_mock.personas).",
     )
     group.addoption(
         "--scim-profile",
@@ -235,6 +243,7 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
         for label, values in (
             ("faults", target.settings.mock_faults),
             ("compat", target.settings.mock_compat if target.is_mock else ()),
+            ("personas", target.settings.mock_personas if target.is_mock else ()),
             ("profiles", target.settings.profiles),
         )
         if values

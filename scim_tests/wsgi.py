@@ -49,19 +49,32 @@ class WsgiAdapter(BaseAdapter):
             for name, value in request.headers.items()
             if name.lower() not in _TRANSPORT_HEADERS
         }
-        answer = self.client.open(
-            path=url.path,
-            base_url=f"{url.scheme}://{url.netloc}",
-            query_string=url.query,
-            method=request.method or "GET",
-            headers=headers,
-            data=data if data is not None else b"",
-        )
+        try:
+            answer = self.client.open(
+                path=url.path,
+                base_url=f"{url.scheme}://{url.netloc}",
+                query_string=url.query,
+                method=request.method or "GET",
+                headers=headers,
+                data=data if data is not None else b"",
+            )
+        except ConnectionError as exc:  # the app dropped the connection (a mock fault rule)
+            raise requests.ConnectionError(exc, request=request) from exc
         response = requests.Response()
         response.status_code = answer.status_code
         response.reason = answer.status.partition(" ")[2]
         response.headers = CaseInsensitiveDict(dict(answer.headers.items()))
         response._content = answer.get_data()
+        expected = answer.headers.get("Content-Length", "")
+        short = expected.isdigit() and len(response._content) < int(expected)
+        if short and request.method != "HEAD":
+            # A body cut short of its Content-Length: what requests raises reading a socket.
+            answer.close()
+            raise requests.exceptions.ChunkedEncodingError(
+                f"Connection broken: IncompleteRead({len(response._content)} bytes read, "
+                f"{int(expected) - len(response._content)} more expected)",
+                request=request,
+            )
         response.encoding = get_encoding_from_headers(response.headers)
         response.url = request.url or ""
         response.request = request
