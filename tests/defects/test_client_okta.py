@@ -8,10 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import pytest
-
-from scim_defects import registered_by
-from tests.conftest import Scim, make_scim
+from tests.conftest import Scim
+from tests.defects.behaviour import behaviour_tests
 
 
 def check_group_patch_members_only(scim: Scim) -> None:
@@ -39,19 +37,8 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_client_okta_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults of scim_defects/client_okta.py."""
-    assert set(CHECKS) == registered_by("client_okta")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_client_okta_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests("client_okta", CHECKS)

@@ -9,10 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
-import pytest
-
-from scim_defects import registered_by
 from tests.conftest import ENTERPRISE_SCHEMA, GROUP_SCHEMA, USER_SCHEMA, Scim, make_scim
+from tests.defects.behaviour import behaviour_tests
 
 
 def names(scim: Scim, text: str) -> list[str]:
@@ -237,22 +235,11 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_filter_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults scim_defects/filters.py and filter_types.py register."""
-    assert set(CHECKS) == registered_by("filters") | registered_by("filter_types")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_filter_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests(("filters", "filter_types"), CHECKS)
 
 
 def test_filter_faults_combine() -> None:

@@ -9,9 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from scim_defects import registered_by
 from tests.conftest import (
     BULK_REQUEST,
     ENTERPRISE_SCHEMA,
@@ -20,6 +17,7 @@ from tests.conftest import (
     Scim,
     make_scim,
 )
+from tests.defects.behaviour import behaviour_tests
 
 GROUP, USER = GROUP_SCHEMA, USER_SCHEMA
 EXTENDED = {"schemas": [USER_SCHEMA, ENTERPRISE_SCHEMA], ENTERPRISE_SCHEMA: {"department": "d"}}
@@ -251,22 +249,11 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_lifecycle_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults registered by scim_defects/lifecycle.py and deletion.py."""
-    assert set(CHECKS) == registered_by("lifecycle") | registered_by("deletion")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_lifecycle_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests(("lifecycle", "deletion"), CHECKS)
 
 
 def test_lifecycle_faults_combine() -> None:

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from scim_defects import registered_by
 from tests.conftest import SEARCH_REQUEST, USER_SCHEMA, Scim, make_scim
+from tests.defects.behaviour import behaviour_tests
 
 
 def listed(scim: Scim, **query: Any) -> dict[str, Any]:
@@ -201,22 +199,11 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_listing_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults registered by scim_defects/listing.py."""
-    assert set(CHECKS) == registered_by("listing")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_listing_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests("listing", CHECKS)
 
 
 def test_listing_faults_combine() -> None:

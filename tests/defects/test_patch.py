@@ -10,10 +10,8 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from scim_defects import registered_by
 from tests.conftest import ENTERPRISE_SCHEMA, PATCH_OP, Scim, make_scim
+from tests.defects.behaviour import behaviour_tests
 
 WORK = {"value": "w@example.com", "type": "work", "primary": True}
 HOME = {"value": "h@example.com", "type": "home"}
@@ -302,22 +300,11 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_patch_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults of scim_defects/patch.py and patch_outcomes.py."""
-    assert set(CHECKS) == registered_by("patch") | registered_by("patch_outcomes")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_patch_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests(("patch", "patch_outcomes"), CHECKS)
 
 
 def test_patch_faults_combine() -> None:

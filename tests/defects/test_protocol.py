@@ -11,11 +11,8 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from scim_defects import DEFECTS as FAULTS
-from scim_defects import registered_by
-from tests.conftest import BASE, SCIM_JSON, TOKEN, USER_SCHEMA, Scim, make_scim
+from tests.conftest import BASE, SCIM_JSON, TOKEN, USER_SCHEMA, Scim
+from tests.defects.behaviour import behaviour_tests
 
 USER_URN = "/Schemas/urn:ietf:params:scim:schemas:core:2.0:User"
 
@@ -344,25 +341,8 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def _protocol_faults() -> set[str]:
-    return registered_by("protocol") | registered_by("discovery")
-
-
-def test_every_protocol_fault_has_a_behaviour_test() -> None:
-    """Each defect of protocol.py and discovery.py is exercised here and names requirements."""
-    assert set(CHECKS) == _protocol_faults()
-    for name in CHECKS:
-        assert FAULTS[name].requirements and FAULTS[name].description
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_protocol_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests(("protocol", "discovery"), CHECKS)

@@ -11,10 +11,8 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import pytest
 from werkzeug.test import TestResponse
 
-from scim_defects import registered_by
 from tests.conftest import (
     BASE,
     BULK_REQUEST,
@@ -24,8 +22,8 @@ from tests.conftest import (
     TOKEN,
     USER_SCHEMA,
     Scim,
-    make_scim,
 )
+from tests.defects.behaviour import behaviour_tests
 
 
 def bare(
@@ -193,19 +191,8 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_security_access_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults of scim_defects/security_access.py."""
-    assert set(CHECKS) == registered_by("security_access")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_security_access_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests("security_access", CHECKS)

@@ -9,10 +9,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import pytest
-
-from scim_defects import registered_by
-from tests.conftest import USER_SCHEMA, Scim, make_scim
+from tests.conftest import USER_SCHEMA, Scim
+from tests.defects.behaviour import behaviour_tests
 
 BULK = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -145,16 +143,8 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_security_data_fault_has_a_behaviour_test() -> None:
-    assert set(CHECKS) == registered_by("security_data")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    with pytest.raises((AssertionError, KeyError)):
-        CHECKS[name](make_scim())
+(
+    test_every_security_data_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests("security_data", CHECKS, strict_errors=(AssertionError, KeyError))

@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
-import pytest
-
-from scim_defects import registered_by
-from tests.conftest import USER_SCHEMA, Scim, make_scim
+from tests.conftest import USER_SCHEMA, Scim
+from tests.defects.behaviour import behaviour_tests
 
 PASSWORD = "Sc1m!first-Secret"
 
@@ -101,19 +99,8 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def test_every_security_deprovisioning_fault_has_a_behaviour_test() -> None:
-    """CHECKS covers exactly the faults of scim_defects/security_deprovisioning.py."""
-    assert set(CHECKS) == registered_by("security_deprovisioning")
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_security_deprovisioning_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests("security_deprovisioning", CHECKS)

@@ -12,10 +12,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import pytest
-
-from scim_defects import DEFECTS as FAULTS
-from scim_defects import registered_by
 from tests.conftest import (
     BULK_REQUEST,
     ENTERPRISE_SCHEMA,
@@ -25,6 +21,7 @@ from tests.conftest import (
     Scim,
     make_scim,
 )
+from tests.defects.behaviour import behaviour_tests
 
 
 def bulk(scim: Scim, *operations: dict[str, Any], **extra: Any) -> Any:
@@ -315,28 +312,11 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
-def _versioning_faults() -> set[str]:
-    return registered_by("versioning") | registered_by("bulk")
-
-
-def test_every_versioning_fault_has_a_behaviour_test() -> None:
-    """Each defect of versioning.py and bulk.py is exercised here and names requirements."""
-    assert set(CHECKS) == _versioning_faults()
-    for name in CHECKS:
-        assert FAULTS[name].requirements and FAULTS[name].description
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_each_fault_changes_behaviour_as_described(name: str) -> None:
-    """With the fault on, the described defect is observable over HTTP."""
-    CHECKS[name](make_scim(faults=(name,)))
-
-
-@pytest.mark.parametrize("name", sorted(CHECKS))
-def test_without_the_fault_the_mock_is_strict(name: str) -> None:
-    """The same scenario fails its defect assertion against the strict mock."""
-    with pytest.raises(AssertionError):
-        CHECKS[name](make_scim())
+(
+    test_every_versioning_fault_has_a_behaviour_test,
+    test_each_fault_changes_behaviour_as_described,
+    test_without_the_fault_the_mock_is_strict,
+) = behaviour_tests(("versioning", "bulk"), CHECKS)
 
 
 def test_failed_bulk_operations_name_their_location() -> None:
