@@ -217,6 +217,22 @@ class Prepared:
     new_display_name: str | None = None
 
 
+def _ready(
+    client: ScimClient,
+    config: ScimSettings,
+    endpoint: Endpoint,
+    user_payload: Callable[..., dict[str, Any]],
+    group_payload: Callable[..., dict[str, Any]],
+) -> Prepared:
+    """The request for an endpoint that is not declared public and is offered (/Me is probed
+    with the run's credentials first), its target created."""
+    _skip_if_public(config, endpoint)
+    prepared = _prepare(client, endpoint, user_payload, group_payload)
+    if endpoint.path == "/Me":
+        _skip_if_not_offered(client, prepared)
+    return prepared
+
+
 def _prepare(
     client: ScimClient,
     endpoint: Endpoint,
@@ -327,10 +343,7 @@ def test_endpoint_refuses_invalid_credentials(
     """Every endpoint that is not declared public refuses a request with no, a wrong or an
     empty credential, the right one under another scheme or with its case changed: the answer
     is no success (P-2-02; better-auth CVE-2026-67330, empty-secret bearer bypasses)."""
-    _skip_if_public(scim_config, endpoint)
-    prepared = _prepare(scim_client, endpoint, user_payload, group_payload)
-    if endpoint.path == "/Me":
-        _skip_if_not_offered(scim_client, prepared)
+    prepared = _ready(scim_client, scim_config, endpoint, user_payload, group_payload)
     response = _send(scim_client, prepared, _bad_or_changed(kind, auth_headers))
     _skip_if_not_offered(scim_client, prepared, response)
     check(not 200 <= response.status_code < 300,
@@ -356,12 +369,8 @@ def test_endpoint_refuses_token_in_query_string(
     in URLs, where logs and Referer headers keep them, and RFC 7644 §7.5.2 says confidential data
     should not be put in URIs: a SHOULD-level finding (P-7.5.2-01), not a MUST.
     """
-    _skip_if_public(scim_config, endpoint)
-    value = next(iter(auth_headers.values())).strip()
-    token = value.rpartition(" ")[2]
-    prepared = _prepare(scim_client, endpoint, user_payload, group_payload)
-    if endpoint.path == "/Me":
-        _skip_if_not_offered(scim_client, prepared)
+    token = next(iter(auth_headers.values())).strip().rpartition(" ")[2]
+    prepared = _ready(scim_client, scim_config, endpoint, user_payload, group_payload)
     response = _send(scim_client, prepared, {}, params={"access_token": token})
     _skip_if_not_offered(scim_client, prepared, response)
     check(not 200 <= response.status_code < 300,
@@ -400,10 +409,7 @@ def test_endpoint_refusal_is_a_scim_error(
 ) -> None:
     """A request without credentials is answered 401 (403 tolerated) with a SCIM Error body
     and, on a 401, a WWW-Authenticate challenge (P-3.12-08, P-3.12-01, P-2-01)."""
-    _skip_if_public(scim_config, endpoint)
-    prepared = _prepare(scim_client, endpoint, user_payload, group_payload)
-    if endpoint.path == "/Me":
-        _skip_if_not_offered(scim_client, prepared)
+    prepared = _ready(scim_client, scim_config, endpoint, user_payload, group_payload)
     response = _send(scim_client, prepared, {})
     _skip_if_not_offered(scim_client, prepared, response)
     if 200 <= response.status_code < 300:
@@ -437,13 +443,10 @@ def test_refused_write_changes_nothing(
 ) -> None:
     """A write refused for lack of credentials has no effect: nothing is created, replaced,
     patched or deleted, as an authenticated read shows (P-2-02)."""
-    _skip_if_public(scim_config, endpoint)
     filtering = ((service_provider_config or {}).get("filter") or {}).get("supported")
     if endpoint.method == "POST" and filtering is not True:
         pytest.skip("finding a refused create needs filter support, which is not advertised")
-    prepared = _prepare(scim_client, endpoint, user_payload, group_payload)
-    if endpoint.path == "/Me":
-        _skip_if_not_offered(scim_client, prepared)
+    prepared = _ready(scim_client, scim_config, endpoint, user_payload, group_payload)
     response = _send(scim_client, prepared, {})
     _skip_if_not_offered(scim_client, prepared, response)
     if 200 <= response.status_code < 300:
