@@ -20,7 +20,7 @@ from typing import Any
 
 from scim_defects.registry import Defect, register
 from scim_mock.errors import InvalidValue
-from scim_mock.operations import Provider, ProviderDecorator, Resource
+from scim_mock.operations import ProviderDecorator, Resource
 from scim_mock.schema import ResourceType
 
 
@@ -88,20 +88,13 @@ class _MemberNullRefRefused(ProviderDecorator):
         return self.inner.patch(rt, resource_id, operations, if_match)
 
 
-def _wrap(decorator: type[ProviderDecorator]) -> Any:
-    def wrap(provider: Provider) -> Provider:
-        return decorator(provider)
-
-    return wrap
-
-
 register(
     Defect(
         name="active-string-truthy",
         requirements=("P-3.5.2.3-10", "C-4.1.1-04"),
         description='User PATCH reads a string active value by truthiness: "False" (as '
         "Microsoft Entra ID sends it without aadOptscim062020) sets active to true.",
-        wrap_provider=_wrap(_ActiveStringTruthy),
+        wrap_provider=_ActiveStringTruthy,
     )
 )
 register(
@@ -110,6 +103,6 @@ register(
         requirements=("C-2.5-01", "P-3.5.2.1-05"),
         description='Group PATCH refuses members sent with "$ref": null (400 invalidValue) '
         "instead of reading the null as unassigned.",
-        wrap_provider=_wrap(_MemberNullRefRefused),
+        wrap_provider=_MemberNullRefRefused,
     )
 )

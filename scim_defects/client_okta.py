@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from scim_defects.registry import Defect, register
-from scim_mock.operations import Provider, ProviderDecorator, Resource
+from scim_mock.operations import ProviderDecorator, Resource
 from scim_mock.schema import ResourceType
 
 
@@ -68,20 +68,13 @@ class _UnknownAttributesDropped(ProviderDecorator):
         return self.inner.replace(rt, resource_id, self._known(rt, body), if_match)
 
 
-def _wrap(decorator: type[ProviderDecorator]) -> Any:
-    def wrap(provider: Provider) -> Provider:
-        return decorator(provider)
-
-    return wrap
-
-
 register(
     Defect(
         name="group-patch-members-only",
         requirements=("P-3.5.2.3-01", "P-3.5.2.3-02"),
         description="Group PATCH applies only operations on members; a displayName replace "
         "(with or without a path) is answered 200 and skipped.",
-        wrap_provider=_wrap(_GroupPatchMembersOnly),
+        wrap_provider=_GroupPatchMembersOnly,
     )
 )
 register(
@@ -90,6 +83,6 @@ register(
         requirements=("P-3.12-19",),
         description="POST and PUT silently drop attributes that no schema of the resource type "
         "defines (a misspelt 'dispalyName' is answered 201 and lost).",
-        wrap_provider=_wrap(_UnknownAttributesDropped),
+        wrap_provider=_UnknownAttributesDropped,
     )
 )
