@@ -23,6 +23,7 @@ from scim_defects import (  # noqa: F401 (each module registers its defects on i
     client_entra,
     client_okta,
     core,
+    cursors,
     deletion,
     discovery,
     filter_types,

@@ -101,6 +101,13 @@ def _parser() -> argparse.ArgumentParser:
         "soft-delete, lenient-members, rate-limit[:BURST/RATE], okta, entra "
         "(GET /_mock/personas describes them)",
     )
+    serve.add_argument(
+        "--db",
+        default=None,
+        metavar="PATH",
+        help="keep resources in this SQLite file (WAL; created when missing) instead of in "
+        "memory: writes are committed before they are answered and survive a restart",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -157,6 +164,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         sort_supported=not args.no_sort,
         filter_max_results=args.max_results,
         compat=split_names(args.compat),
+        db_path=args.db,
         personas=tuple(dict.fromkeys(p.strip().lower() for p in args.persona if p.strip())),
         transport_faults=FaultSettings(
             latency_ms=args.latency_ms,

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -19,6 +20,7 @@ from scim_mock.operations import Provider
 from scim_mock.provider import ServiceProvider
 from scim_mock.schema import SchemaRegistry
 from scim_mock.seams import Seams
+from scim_mock.store import ResourceStore
 from scim_mock.tenants import RootApp, Tenants
 
 
@@ -74,7 +76,10 @@ def create_app(
     seams = compat.wrap_seams(seams, config.compat, control.compat_sink(journal))
     # The one source of "now" and of new ids (scim_mock.clock, scim_mock.seed).
     clock, ids = MockClock(), seed.SeededIds()
-    service = ServiceProvider(registry, config, seams=seams, clock=clock.now, ids=ids)
+    store = None
+    if config.db_path:
+        store = sqlite_store(config, registry, seams, tenant, clock=clock.now, ids=ids)
+    service = ServiceProvider(registry, config, store=store, seams=seams, clock=clock.now, ids=ids)
     provider: Provider = service
     provider = variants.wrap_provider(config, provider)
     provider = persona_extension.provider(provider)
@@ -132,3 +137,31 @@ def create_app(
         app.tenants = Tenants(build_tenant, config.max_tenants, clock.now)
         state.extras["tenants"] = app.tenants
     return app
+
+
+def sqlite_store(
+    config: MockConfig,
+    registry: SchemaRegistry,
+    seams: Seams,
+    tenant: str | None,
+    *,
+    clock: Callable[[], datetime],
+    ids: Callable[[], str],
+) -> ResourceStore:
+    """The SQLite store of ``config.db_path`` (a file per tenant beside it), with the seams'
+    uniqueness and versioning rules, as the provider would build its in-memory store."""
+    from scim_mock.store_sqlite import SqliteStore
+
+    path = config.db_path or ":memory:"
+    if tenant is not None and path != ":memory:":
+        directory = f"{path}.tenants"
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, f"{tenant}.sqlite")  # tenant names: [A-Za-z0-9_-]
+    return SqliteStore(
+        path,
+        seams.unique_attributes(registry),
+        conflict=seams.unique_conflict,
+        version_rule=seams.next_version,
+        clock=clock,
+        ids=ids,
+    )

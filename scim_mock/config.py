@@ -73,6 +73,14 @@ class MockConfig:
     sort_supported: bool = True
     etag_supported: bool = True
     change_password_supported: bool = True
+    #: RFC 9865 cursor pagination (``cursor``, nextCursor/previousCursor) and the
+    #: ServiceProviderConfig ``pagination`` object; off is a legal variant (index paging only).
+    cursor_pagination: bool = True
+    #: The least number of seconds a cursor stays valid (advertised as ``cursorTimeout``).
+    cursor_timeout: int = 3600
+    #: Key of the cursors' HMAC; empty: derived from ``token``, so that every worker over one
+    #: backend reads the cursors the others issued.
+    cursor_secret: str = ""
     #: Largest request body accepted outside /Bulk, in bytes.
     max_request_size: int = 1_048_576
     documentation_uri: str = "https://scim-conformance.invalid/docs/mock"
@@ -86,6 +94,10 @@ class MockConfig:
     #: Serve isolated mocks at /tenants/<name>/... (created on first use, at most this many;
     #: 0 turns tenants off).
     max_tenants: int = 200
+    #: Keep resources in this SQLite database file (scim_mock.store_sqlite) instead of in
+    #: memory: every write is committed before it is answered, a restart keeps everything.
+    #: Tenants get a file of their own beside it (``PATH.tenants/NAME.sqlite``).
+    db_path: str | None = None
 
     # -- legal variants (scim_mock.variants): behaviour the RFCs allow and real providers
     # show; each is off by default, so the strict mock stays as it is.
@@ -135,6 +147,8 @@ class MockConfig:
             raise ValueError(f"patch_response must be one of {PATCH_RESPONSE_MODES}")
         if self.default_page_size < 0 or self.filter_max_results < 1:
             raise ValueError("page sizes must be positive")
+        if self.cursor_timeout < 1:
+            raise ValueError("cursor_timeout must be a positive number of seconds")
         for name, allowed in (
             ("unfixed_scim_type", UNFIXED_SCIM_TYPE_MODES),
             ("discovery_filter", DISCOVERY_FILTER_MODES),

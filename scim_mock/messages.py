@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from scim_mock.config import MockConfig
+from scim_mock.cursors import InvalidCount, InvalidCursor
 from scim_mock.errors import InvalidSyntax, InvalidValue, NotImplementedFeature
 from scim_mock.projection import parse_attribute_list
 from scim_mock.provider import Query
@@ -34,6 +35,11 @@ def query_from_args(args: Mapping[str, str], cfg: MockConfig) -> Query:
         raise NotImplementedFeature("Filtering is not supported (filter.supported=false).")
     if ("sortBy" in args or "sortOrder" in args) and not cfg.sort_supported:
         raise NotImplementedFeature("Sorting is not supported (sort.supported=false).")
+    # RFC 9865 §2: ``cursor`` (empty for the first page) asks for cursor paging; unknown to
+    # a server without it, it is ignored like any unrecognised parameter (RFC 7644 §3.4.2).
+    cursor = args.get("cursor") if cfg.cursor_pagination else None
+    if cursor is not None and args.get("startIndex") is not None:
+        raise InvalidValue("Use either startIndex (index paging) or cursor, not both.")
     return Query(
         filter=args.get("filter"),
         sort_by=args.get("sortBy"),
@@ -42,6 +48,7 @@ def query_from_args(args: Mapping[str, str], cfg: MockConfig) -> Query:
         count=args.get("count"),
         attributes=parse_attribute_list(args.get("attributes")),
         excluded_attributes=parse_attribute_list(args.get("excludedAttributes")),
+        cursor=cursor,
     )
 
 
@@ -53,15 +60,21 @@ def query_from_search(body: Any, cfg: MockConfig) -> Query:
     if not isinstance(schemas, list) or SEARCH_REQUEST not in schemas:
         raise InvalidSyntax(f"A SearchRequest must list {SEARCH_REQUEST} in schemas.")
     fields = {key.lower(): value for key, value in body.items()}
-    unknown = sorted(k for k in body if k.lower() not in _SEARCH_FIELDS)
+    known = _SEARCH_FIELDS | ({"cursor"} if cfg.cursor_pagination else set())
+    unknown = sorted(k for k in body if k.lower() not in known)
     if unknown:
         raise InvalidSyntax(f"Unknown SearchRequest attribute(s): {', '.join(unknown)}.")
     for name in ("filter", "sortby", "sortorder"):
         if name in fields and not isinstance(fields[name], str):
             raise InvalidValue(f"SearchRequest {name} must be a string.")
+    cursor = fields.get("cursor")
+    if cursor is not None and not isinstance(cursor, str):
+        raise InvalidCursor("SearchRequest cursor must be a string (RFC 9865 §3).")
     for name in ("startindex", "count"):
         value = fields.get(name)
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
+            if name == "count" and cursor is not None:
+                raise InvalidCount("SearchRequest count must be an integer (RFC 9865 §2.1).")
             raise InvalidValue(f"SearchRequest {name} must be an integer.")
     lists: dict[str, list[str] | None] = {}
     for name in ("attributes", "excludedattributes"):
@@ -79,6 +92,7 @@ def query_from_search(body: Any, cfg: MockConfig) -> Query:
             ("sortOrder", "sortorder"),
             ("startIndex", "startindex"),
             ("count", "count"),
+            ("cursor", "cursor"),
         )
         if fields.get(name) is not None
     }
@@ -91,6 +105,7 @@ def query_from_search(body: Any, cfg: MockConfig) -> Query:
         count=query.count,
         attributes=lists["attributes"],
         excluded_attributes=lists["excludedattributes"],
+        cursor=query.cursor,
     )
 
 

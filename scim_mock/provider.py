@@ -77,7 +77,7 @@ class ServiceProvider:
         self.memberships = seams.memberships(registry, self.store)
         indexed = {name: {a.lower() for a, _ in attrs} for name, attrs in unique.items()}
         self.planner = QueryPlanner(
-            registry, config, self.store, self.memberships, seams, indexed
+            registry, config, self.store, self.memberships, seams, indexed, clock=clock
         )
 
     # -- resource types ------------------------------------------------------------------

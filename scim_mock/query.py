@@ -8,17 +8,19 @@ only when the filter reads them, and sorts each resource type with its own schem
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any
 
-from scim_mock import filters, listing
+from scim_mock import cursors, filters, listing
 from scim_mock.config import MockConfig
 from scim_mock.errors import InvalidFilter, NotFound
 from scim_mock.memberships import MembershipGraph
 from scim_mock.schema import ResourceType, SchemaRegistry
 from scim_mock.seams import Seams
-from scim_mock.store import ResourceStore
+from scim_mock.store import ResourceStore, ValueIndex
 
 Resource = dict[str, Any]
 Pairs = list[tuple[ResourceType, Resource]]
@@ -35,16 +37,29 @@ class Query:
     count: Any = None
     attributes: list[str] | None = None
     excluded_attributes: list[str] | None = None
+    #: RFC 9865 ``cursor``: None for index paging, "" for the first cursor page.
+    cursor: str | None = None
 
 
 @dataclass(frozen=True)
 class QueryResult:
-    """One page of a query: (resource type, resource) pairs and the paging figures."""
+    """One page of a query: (resource type, resource) pairs and the paging figures.
+
+    A cursor page (RFC 9865) has ``cursor_paged`` set, the cursors around it (None where
+    there is none) and no meaningful ``start_index``.
+    """
 
     resources: Pairs
     total_results: int
     start_index: int
     items_per_page: int
+    next_cursor: str | None = None
+    previous_cursor: str | None = None
+    cursor_paged: bool = False
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
 
 
 class QueryPlanner:
@@ -58,6 +73,8 @@ class QueryPlanner:
         memberships: MembershipGraph,
         seams: Seams,
         unique: dict[str, set[str]],
+        *,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.registry = registry
         self.config = config
@@ -66,6 +83,11 @@ class QueryPlanner:
         self.seams = seams
         #: Resource type name -> lower-cased names of its unique attributes (indexed).
         self.unique = unique
+        self.clock = clock or _utc_now
+        secret = config.cursor_secret or f"scim-mock cursors {config.token or ''}"
+        self.cursors = cursors.CursorCodec(
+            hashlib.sha256(secret.encode()).digest(), config.cursor_timeout
+        )
 
     def run(self, rts: list[ResourceType], query: Query) -> QueryResult:
         """Filter, sort and page resources of one or several types."""
@@ -79,6 +101,8 @@ class QueryPlanner:
             selected.extend((rt, r) for r in self.matching(rt, node, predicate))
         if query.sort_by is not None or query.sort_order is not None:
             selected = self.sort(rts, selected, query)
+        if query.cursor is not None and self.config.cursor_pagination:
+            return self.cursor_page(rts, selected, query)
         page, start, items = listing.paginate(
             selected,
             query.start_index,
@@ -87,6 +111,32 @@ class QueryPlanner:
             max_count=self.config.filter_max_results,
         )
         return QueryResult(page, len(selected), start, items)
+
+    def cursor_page(self, rts: list[ResourceType], selected: Pairs, query: Query) -> QueryResult:
+        """An RFC 9865 cursor page; the cursor is bound to the endpoint, filter and sort."""
+        query_print = cursors.fingerprint(
+            [[rt.name for rt in rts], query.filter, query.sort_by, query.sort_order]
+        )
+        result = cursors.page(
+            selected,
+            [str(r.get("id")) for _, r in selected],
+            query.cursor or "",
+            query.count,
+            codec=self.cursors,
+            query_print=query_print,
+            now=self.clock(),
+            default_count=min(self.config.default_page_size, self.config.filter_max_results),
+            max_count=self.config.filter_max_results,
+        )
+        return QueryResult(
+            result.items,
+            len(selected),
+            1,
+            len(result.items),
+            next_cursor=result.next_cursor,
+            previous_cursor=result.previous_cursor,
+            cursor_paged=True,
+        )
 
     def parse(self, rts: list[ResourceType], text: str | None) -> filters.Filter | None:
         """The filter's AST (None without a filter); URNs of every queried type qualify paths."""
@@ -150,11 +200,14 @@ class QueryPlanner:
         if not isinstance(node, filters.Comparison) or node.op != "eq":
             return None
         path = node.path
-        if not isinstance(node.value, str) or path.sub_attribute or path.attribute is None:
+        if not isinstance(node.value, str) or path.attribute is None:
             return None
         if path.urn is not None and path.urn.lower() != rt.schema.lower():
             return None
         name = path.attribute.lower()
+        if path.sub_attribute:
+            # emails.value, members.value: only a store with value indexes answers these.
+            name = f"{name}.{path.sub_attribute.lower()}"
         if name == "id":
             try:
                 return [self.store.get(rt.name, node.value)]
@@ -163,6 +216,9 @@ class QueryPlanner:
         if name in self.unique.get(rt.name, set()):
             found = self.store.find_unique(rt.name, name, node.value)
             return [] if found is None else [found]
+        if isinstance(self.store, ValueIndex):
+            # A superset of the matches (externalId, emails.value, members.value), or None.
+            return self.store.find_by_value(rt.name, name, node.value)
         return None
 
     def sort(self, rts: list[ResourceType], selected: Pairs, query: Query) -> Pairs:

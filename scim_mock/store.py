@@ -105,6 +105,20 @@ class ResourceStore(Protocol):
     def restore(self, snapshot: Mapping[str, Any]) -> None: ...
 
 
+@runtime_checkable
+class ValueIndex(Protocol):
+    """What a store with value indexes adds (:class:`scim_mock.store_sqlite.SqliteStore`).
+
+    ``find_by_value`` answers ``eq`` on an indexed attribute ("externalId", "emails.value",
+    "members.value") with a superset of the matching resources, or None when the attribute is
+    not indexed; the query planner then runs the filter on that answer instead of a scan.
+    """
+
+    def find_by_value(
+        self, resource_type: str, attribute: str, value: str
+    ) -> builtins.list[Resource] | None: ...
+
+
 def unique_key(value: Any, case_exact: bool) -> Any:
     """The index key of a unique value.
 

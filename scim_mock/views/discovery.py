@@ -32,7 +32,7 @@ def service_provider_config(config: MockConfig) -> dict[str, Any]:
                 "primary": True,
             }
         )
-    return {
+    document: dict[str, Any] = {
         "schemas": [SERVICE_PROVIDER_CONFIG],
         "documentationUri": config.documentation_uri,
         "patch": {"supported": config.patch_supported},
@@ -50,6 +50,18 @@ def service_provider_config(config: MockConfig) -> dict[str, Any]:
         "etag": {"supported": config.etag_supported},
         "authenticationSchemes": schemes,
     }
+    if config.cursor_pagination:
+        # RFC 9865 §4: both methods, index the default (what clients without cursor support
+        # expect, §2.4); page sizes and the cursor lifetime as implemented.
+        document["pagination"] = {
+            "cursor": True,
+            "index": True,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": max(min(config.default_page_size, config.filter_max_results), 1),
+            "maxPageSize": config.filter_max_results,
+            "cursorTimeout": config.cursor_timeout,
+        }
+    return document
 
 
 def _meta(resource_type: str, path: str) -> dict[str, Any]:

@@ -64,13 +64,21 @@ def _list_response(result: QueryResult, query: Query) -> Response:
         )
         for rt, resource in result.resources
     ]
-    body = {
+    body: dict[str, Any] = {
         "schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
         "totalResults": result.total_results,
         "startIndex": result.start_index,
         "itemsPerPage": result.items_per_page,
         "Resources": resources,
     }
+    if result.cursor_paged:
+        # RFC 9865 §2: a cursor page has no startIndex; nextCursor on every page but the
+        # last, previousCursor on every page but the first.
+        del body["startIndex"]
+        if result.next_cursor is not None:
+            body["nextCursor"] = result.next_cursor
+        if result.previous_cursor is not None:
+            body["previousCursor"] = result.previous_cursor
     return http.scim_response(body)
 
 

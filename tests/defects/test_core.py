@@ -83,6 +83,10 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
 }
 
 
+#: Defect areas of specifications the catalog has no rows for.
+UNCATALOGUED_AREAS = {"cursors"}
+
+
 def test_every_defect_has_a_behaviour_test() -> None:
     """Each defect of scim_defects/core.py is exercised here; each names catalog requirements.
 
@@ -96,7 +100,10 @@ def test_every_defect_has_a_behaviour_test() -> None:
         guarded = re.search(rf'behaviour_tests\([^)]*"{module}"', texts)
         assert guarded or f'registered_by("{module}")' in texts, f"no tests for {module}.py"
     for defect in DEFECTS.values():
-        assert defect.requirements and defect.description
+        # RFC 9865 (cursor pagination) has no rows in the catalog: its defects name the RFC's
+        # sections in their descriptions instead.
+        uncatalogued = area_of(defect) in UNCATALOGUED_AREAS and "RFC 9865" in defect.description
+        assert (defect.requirements or uncatalogued) and defect.description
         assert defect.hooks
 
 

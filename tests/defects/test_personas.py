@@ -67,6 +67,10 @@ SOFT_DELETE = frozenset({
 #: it misses them (failure), or its set-up cannot find its population and is blocked (error;
 #: every test_filter_case shares that population fixture, the invalid-filter cases included).
 EVENTUAL_CONSISTENCY = frozenset({
+    # test_paginate_cursor: the walks filter their 200 marker users right after creating them
+    "test_cursor_last_page_omits_next_cursor",
+    "test_cursor_search_body_pages",
+    "test_cursor_walk_returns_each_resource_once",
     # test_attributes
     "test_comma_separated_attribute_lists",
     "test_list_exclusion_keeps_returned_always_attributes",

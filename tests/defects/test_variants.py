@@ -74,6 +74,7 @@ VARIANTS = {
     "strong-etags": _variant("etag_strength=strong"),
     "discovery-filter-rejected": _variant("discovery_filter=reject"),
     "discovery-filter-ignored": _variant("discovery_filter=ignore"),
+    "no-cursor-pagination": _variant("cursor_pagination=false"),
 }
 
 
