@@ -16,41 +16,34 @@ from __future__ import annotations
 import builtins
 import copy
 import threading
-import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
 from scim_mock import errors
-from scim_mock.values import normalize_text, parse_datetime
+from scim_mock.store_rules import (
+    DEFAULT_UNIQUE,
+    ConflictRule,
+    Resource,
+    StoreRules,
+    UniqueSpec,
+    VersionRule,
+    _content,
+    _shape,
+    format_timestamp,
+    fresh_version,
+    held_by_another,
+    unique_key,
+    without_member,
+)
 
-Resource = dict[str, Any]
-#: Resource type name -> [(attribute name, caseExact)] whose values must be unique.
-UniqueSpec = Mapping[str, Sequence[tuple[str, bool]]]
-
-DEFAULT_UNIQUE: dict[str, tuple[tuple[str, bool], ...]] = {
-    "User": (("userName", False),),
-    "Group": (("displayName", False),),
-}
-_ONE_MS = timedelta(milliseconds=1)
-
-#: Whether a unique value already held by ``holder`` conflicts with a write of ``own_id``
-#: (None for a create).
-ConflictRule = Callable[[str, str | None], bool]
-#: The version a modified resource gets, from its previous version and a fresh one.
-VersionRule = Callable[[str, str], str]
-
-
-def held_by_another(holder: str, own_id: str | None) -> bool:
-    """A unique value conflicts unless the resource being written holds it itself."""
-    return holder != own_id
-
-
-def fresh_version(previous: str, fresh: str) -> str:
-    """Every modification gets a new version (P-3.14-06, C-3.1-22)."""
-    return fresh
-
+# Re-exported: the store's callers name the shared types and rules through this module.
+__all__ = [
+    "DEFAULT_UNIQUE", "ConflictRule", "InMemoryStore", "Resource", "ResourceStore", "StoreRules",
+    "UniqueSpec", "ValueIndex", "VersionRule", "format_timestamp", "fresh_version",
+    "held_by_another", "unique_key", "without_member",
+]  # fmt: skip
 
 @runtime_checkable
 class ResourceStore(Protocol):
@@ -119,58 +112,7 @@ class ValueIndex(Protocol):
     ) -> builtins.list[Resource] | None: ...
 
 
-def unique_key(value: Any, case_exact: bool) -> Any:
-    """The index key of a unique value.
-
-    Strings are Unicode-normalised before comparison (P-7.8-01); values of attributes that are
-    not caseExact are also width-mapped and case-folded, so that "BJensen", "bjensen" and a
-    full-width variant collide as RFC 7644 §5 / RFC 7613 preparation asks (P-5-01, C-4.1.1-03).
-    """
-    if not isinstance(value, str):
-        return value
-    return normalize_text(value, case_exact)
-
-
-def format_timestamp(moment: datetime) -> str:
-    """xsd:dateTime in UTC with millisecond precision and a "Z" (C-2.3.5-01)."""
-    moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-    moment = moment.astimezone(timezone.utc)
-    return f"{moment:%Y-%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
-
-
-def _etag_value(tag: str) -> str:
-    """The opaque part of an entity tag: SCIM compares weak tags too (RFC 7644 §3.14)."""
-    tag = tag.strip()
-    return tag[2:] if tag.startswith("W/") else tag
-
-
-def _content(resource: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in resource.items() if k not in ("id", "meta")}
-
-
-def _shape(resource: Mapping[str, Any], id: str, meta: dict[str, Any]) -> Resource:
-    """Canonical key order: schemas, id, the attributes as given, meta (client id/meta ignored,
-    P-3.3-01, C-3.1-07, C-3.1-14)."""
-    shaped: Resource = {}
-    if "schemas" in resource:
-        shaped["schemas"] = copy.deepcopy(resource["schemas"])
-    shaped["id"] = id
-    for key, value in resource.items():
-        if key not in ("schemas", "id", "meta"):
-            shaped[key] = copy.deepcopy(value)
-    shaped["meta"] = meta
-    return shaped
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def _random_id() -> str:
-    return str(uuid.uuid4())
-
-
-class InMemoryStore:
+class InMemoryStore(StoreRules):
     """A thread-safe, dict-backed :class:`ResourceStore`.
 
     ``unique`` maps a resource type name to the attributes whose values must be unique within
@@ -192,18 +134,8 @@ class InMemoryStore:
         clock: Callable[[], datetime] | None = None,
         ids: Callable[[], str] | None = None,
     ) -> None:
-        # "now" and new ids come from the caller when given (the mock's clock,
-        # scim_mock.clock; seeded ids, scim_mock.seed), so a test can make them deterministic.
-        self._now = clock or _utc_now
-        self._new_id = ids or _random_id
-        spec = DEFAULT_UNIQUE if unique is None else unique
-        self._unique_spec: dict[str, dict[str, tuple[str, bool]]] = {
-            rt: {name.lower(): (name, case_exact) for name, case_exact in attrs}
-            for rt, attrs in spec.items()
-        }
-        self._group_type = group_resource_type
-        self._conflict = conflict
-        self._version_rule = version_rule
+        super().__init__(unique, group_resource_type=group_resource_type, conflict=conflict,
+                         version_rule=version_rule, clock=clock, ids=ids)  # fmt: skip
         self._lock = threading.RLock()
         self._version = 0
         self._resources: dict[str, dict[str, Resource]] = {}
@@ -344,16 +276,7 @@ class InMemoryStore:
             touched = builtins.list(self._members.get(member_id, {}))
             for group_id in touched:
                 current = self._resources[self._group_type][group_id]
-                new = copy.deepcopy(current)
-                members = [
-                    m
-                    for m in new.get("members", [])
-                    if not (isinstance(m, dict) and m.get("value") == member_id)
-                ]
-                if members:
-                    new["members"] = members
-                else:
-                    new.pop("members", None)
+                new = without_member(current, member_id)
                 self._touch(new, current, now)
                 self._unindex(self._group_type, current)
                 self._resources[self._group_type][group_id] = new
@@ -399,27 +322,6 @@ class InMemoryStore:
         # (P-3.14-06, C-3.1-22).
         self._version += 1
         return f'W/"{self._version}"'
-
-    def _check_version(self, current: Resource, expected: str | None) -> None:
-        if expected is None or expected.strip() == "*":
-            return
-        if _etag_value(expected) != _etag_value(current["meta"]["version"]):
-            raise errors.PreconditionFailed(
-                f"Version {expected} does not match the current {current['meta']['version']}."
-            )
-
-    def _touch(self, new: Resource, current: Resource, now: datetime | None) -> None:
-        """New lastModified (strictly later than the old one, C-3.1-18) and version."""
-        moment = now or self._now()
-        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-        previous = parse_datetime(current["meta"]["lastModified"])
-        if previous is not None and moment < previous + _ONE_MS:
-            moment = previous + _ONE_MS
-        new["meta"] = {
-            **current["meta"],
-            "lastModified": format_timestamp(moment),
-            "version": self._version_rule(current["meta"]["version"], self._next_version()),
-        }
 
     def _unique_values(self, resource_type: str, resource: Resource) -> dict[str, Any]:
         found: dict[str, Any] = {}

@@ -30,30 +30,28 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
 from scim_mock import errors
 from scim_mock import store_sqlite_schema as tables
-from scim_mock.store import (
-    _ONE_MS,
-    DEFAULT_UNIQUE,
+from scim_mock.store_rules import (
     ConflictRule,
     Resource,
+    StoreRules,
     UniqueSpec,
     VersionRule,
     _content,
-    _etag_value,
     _shape,
     format_timestamp,
     fresh_version,
     held_by_another,
     unique_key,
+    without_member,
 )
-from scim_mock.values import parse_datetime
 
 
-class SqliteStore:
+class SqliteStore(StoreRules):
     """A :class:`scim_mock.store.ResourceStore` in one SQLite database file (WAL mode).
 
     The arguments after ``path`` are those of :class:`scim_mock.store.InMemoryStore`.
@@ -72,19 +70,11 @@ class SqliteStore:
         clock: Callable[[], datetime] | None = None,
         ids: Callable[[], str] | None = None,
     ) -> None:
+        super().__init__(unique, group_resource_type=group_resource_type, conflict=conflict,
+                         version_rule=version_rule, clock=clock, ids=ids)  # fmt: skip
         self.path = path
-        self._now = clock or tables.utc_now
-        self._new_id = ids or tables.random_id
-        spec = DEFAULT_UNIQUE if unique is None else unique
-        self._unique_spec: dict[str, dict[str, tuple[str, bool]]] = {
-            rt: {name.lower(): (name, case_exact) for name, case_exact in attrs}
-            for rt, attrs in spec.items()
-        }
-        self._group_type = group_resource_type
-        self._conflict = conflict
         # The default rule is the database's own: a taken key is an IntegrityError.
         self._db_unique = conflict is held_by_another
-        self._version_rule = version_rule
         self._lock = threading.RLock()
         self._depth = 0
         self._pid = -1
@@ -309,16 +299,7 @@ class SqliteStore:
             touched = self.groups_of(member_id)
             for group_id in touched:
                 current = self._require(self._group_type, group_id)
-                new = json.loads(tables.dump(current))
-                members = [
-                    m
-                    for m in new.get("members", [])
-                    if not (isinstance(m, dict) and m.get("value") == member_id)
-                ]
-                if members:
-                    new["members"] = members
-                else:
-                    new.pop("members", None)
+                new = without_member(current, member_id)
                 self._touch(new, current, now)
                 self._store(self._group_type, new)
             return touched
@@ -388,27 +369,6 @@ class SqliteStore:
         version = self._version() + 1
         self._sql("INSERT OR REPLACE INTO state VALUES ('version', ?)", (str(version),))
         return f'W/"{version}"'
-
-    def _check_version(self, current: Resource, expected: str | None) -> None:
-        if expected is None or expected.strip() == "*":
-            return
-        if _etag_value(expected) != _etag_value(current["meta"]["version"]):
-            raise errors.PreconditionFailed(
-                f"Version {expected} does not match the current {current['meta']['version']}."
-            )
-
-    def _touch(self, new: Resource, current: Resource, now: datetime | None) -> None:
-        """New lastModified (strictly later than the old one, C-3.1-18) and version."""
-        moment = now or self._now()
-        moment = moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
-        previous = parse_datetime(current["meta"]["lastModified"])
-        if previous is not None and moment < previous + _ONE_MS:
-            moment = previous + _ONE_MS
-        new["meta"] = {
-            **current["meta"],
-            "lastModified": format_timestamp(moment),
-            "version": self._version_rule(current["meta"]["version"], self._next_version()),
-        }
 
     def _unique_values(self, resource_type: str, resource: Resource) -> dict[str, str]:
         found: dict[str, str] = {}

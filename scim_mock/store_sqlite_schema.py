@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import builtins
 import json
-import uuid
 from collections.abc import Mapping
-from datetime import datetime, timezone
 from typing import Any
 
 from scim_mock.store import Resource
@@ -45,14 +43,6 @@ CREATE INDEX IF NOT EXISTS members_by_member ON members (member);
 CREATE INDEX IF NOT EXISTS members_by_group ON members (grp);
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-def random_id() -> str:
-    return str(uuid.uuid4())
 
 
 def dump(resource: Mapping[str, Any]) -> str:
