@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from scim_tests.asserts import resources_of
+from scim_tests.asserts import fail, resources_of
 from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import Spc
 from scim_tests.failures import ConformanceFailure
@@ -48,15 +48,10 @@ Fetch = Callable[[str], ScimResponse]
 def violation(section: str, level: str, title: str, *, expected: Any, received: Any,
               response: ScimResponse | None = None) -> ConformanceFailure:  # fmt: skip
     """A broken RFC 9865 rule: no catalog row, so the failure names the section and level."""
-    return ConformanceFailure(
-        f"{RFC} §{section} ({level}): {title}",
-        expected=expected,
-        received=received,
-        exchange=response.exchange if response is not None else None,
-        hint=f"{RFC} §{section}, cursor-based pagination (not in the requirement catalog)",
-        cause=f"{RFC} §{section}: {title}",
-        uncited=True,
-    )
+    return fail(f"{RFC} §{section} ({level}): {title}", expected=expected, received=received,
+                response=response, cause=f"{RFC} §{section}: {title}", uncited=True,
+                hint=f"{RFC} §{section}, cursor-based pagination (not in the requirement "
+                "catalog)")  # fmt: skip
 
 
 def ensure(condition: object, section: str, level: str, title: str, *, expected: Any,
