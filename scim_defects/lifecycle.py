@@ -22,7 +22,7 @@ from flask import Request, Response, g, has_request_context, request
 from scim_defects.common import type_with_schema
 from scim_defects.registry import Defect, register, response_json, rewrite
 from scim_mock import errors
-from scim_mock.memberships import MembershipGraph
+from scim_mock.memberships import MembershipGraph, MembershipGraphDecorator
 from scim_mock.operations import ProviderDecorator
 from scim_mock.query import Query, QueryResult
 from scim_mock.schema import ENTERPRISE_USER, GROUP, USER, ResourceType, SchemaRegistry
@@ -202,16 +202,15 @@ class _PutGroupMembersIgnored(ProviderDecorator):
         return self.inner.replace(rt, resource_id, body, if_match)
 
 
-class _StaleGroupsGraph(MembershipGraph):
+class _StaleGroupsGraph(MembershipGraphDecorator):
     """User.groups is cached once it has entries and kept until the User itself changes.
 
     Wraps the membership graph built before it (every other question is delegated to it), so
     that it combines with other defects of the membership seam.
     """
 
-    def __init__(self, registry: SchemaRegistry, store: ResourceStore, inner: MembershipGraph):
-        super().__init__(registry, store)
-        self.inner = inner
+    def __init__(self, inner: MembershipGraph):
+        super().__init__(inner)
         #: User id -> (its meta.version, its groups when they were cached).
         self.cache: dict[str, tuple[Any, Any]] = {}
 
@@ -226,36 +225,12 @@ class _StaleGroupsGraph(MembershipGraph):
                 self.cache[result["id"]] = (version, copy.deepcopy(result["groups"]))
         return result
 
-    def check_references(self, rt: ResourceType, resource: Resource, own_id: str | None) -> None:
-        self.inner.check_references(rt, resource, own_id)
-
-    def kind_of(self, resource_id: Any) -> str | None:
-        return self.inner.kind_of(resource_id)
-
-    def group_type(self) -> ResourceType | None:
-        return self.inner.group_type()
-
-    def reaches(self, start_group: str, target: str) -> bool:
-        return self.inner.reaches(start_group, target)
-
-    def groups_of(self, member_id: str) -> list[Resource]:
-        return self.inner.groups_of(member_id)
-
-    def display_of(self, resource_id: Any, kind: Any) -> str | None:
-        return self.inner.display_of(resource_id, kind)
-
-    def refers_to_computed(self, rt: ResourceType, attribute_names: set[str]) -> bool:
-        return self.inner.refers_to_computed(rt, attribute_names)
-
-    def member_deleted(self, member_id: str) -> list[str]:
-        return self.inner.member_deleted(member_id)
-
 
 def _groups_attribute_stale(seams: Seams) -> Seams:
     build = seams.memberships
 
     def memberships(registry: SchemaRegistry, store: ResourceStore) -> MembershipGraph:
-        return _StaleGroupsGraph(registry, store, build(registry, store))
+        return _StaleGroupsGraph(build(registry, store))
 
     return seams.replace(memberships=memberships)
 

@@ -160,6 +160,53 @@ class MembershipGraph:
         return self.store.remove_member_everywhere(member_id)
 
 
+class MembershipGraphDecorator(MembershipGraph):
+    """A membership graph that delegates every question to ``inner`` (the graph built before
+    it, perhaps an extension's); subclasses override the one they change, so that wrappers of
+    the membership seam combine, as :class:`scim_mock.operations.ProviderDecorator` does for
+    the provider."""
+
+    def __init__(self, inner: MembershipGraph) -> None:
+        super().__init__(inner.registry, inner.store)
+        self.inner = inner
+
+    def check_references(self, rt: ResourceType, resource: Resource, own_id: str | None) -> None:
+        """Delegated."""
+        self.inner.check_references(rt, resource, own_id)
+
+    def kind_of(self, resource_id: Any) -> str | None:
+        """Delegated."""
+        return self.inner.kind_of(resource_id)
+
+    def group_type(self) -> ResourceType | None:
+        """Delegated."""
+        return self.inner.group_type()
+
+    def reaches(self, start_group: str, target: str) -> bool:
+        """Delegated."""
+        return self.inner.reaches(start_group, target)
+
+    def with_computed(self, rt: ResourceType, resource: Resource) -> Resource:
+        """Delegated."""
+        return self.inner.with_computed(rt, resource)
+
+    def groups_of(self, member_id: str) -> list[Resource]:
+        """Delegated."""
+        return self.inner.groups_of(member_id)
+
+    def display_of(self, resource_id: Any, kind: Any) -> str | None:
+        """Delegated."""
+        return self.inner.display_of(resource_id, kind)
+
+    def refers_to_computed(self, rt: ResourceType, attribute_names: set[str]) -> bool:
+        """Delegated."""
+        return self.inner.refers_to_computed(rt, attribute_names)
+
+    def member_deleted(self, member_id: str) -> list[str]:
+        """Delegated."""
+        return self.inner.member_deleted(member_id)
+
+
 def drop_derived_member_values(rt: ResourceType, resource: Resource) -> Resource:
     """members[].display and $ref are derived on read; a client's copies are not stored."""
     if rt.schema == GROUP:

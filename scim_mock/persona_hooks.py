@@ -20,7 +20,7 @@ from flask import Flask, request
 from scim_mock.errors import TooManyRequests
 from scim_mock.extensions import MockExtension
 from scim_mock.filters import Filter
-from scim_mock.memberships import MembershipGraph
+from scim_mock.memberships import MembershipGraph, MembershipGraphDecorator
 from scim_mock.operations import Provider, ProviderDecorator, Resource
 from scim_mock.schema import GROUP, USER, ResourceType, Schema, SchemaRegistry
 from scim_mock.seams import Seams
@@ -175,7 +175,7 @@ class PersonaProvider(ProviderDecorator):
         self.patch(rt, resource_id, deactivate, if_match)
 
 
-class LenientMembers(MembershipGraph):
+class LenientMembers(MembershipGraphDecorator):
     """The membership graph ``inner``, accepting unknown member ids while lenient-members is on.
 
     Every question is delegated to ``inner`` (which may itself be an extension's graph); only
@@ -183,9 +183,8 @@ class LenientMembers(MembershipGraph):
     """
 
     def __init__(self, runtime: PersonaState, inner: MembershipGraph) -> None:
-        super().__init__(inner.registry, inner.store)
+        super().__init__(inner)
         self.runtime = runtime
-        self.inner = inner
 
     def check_references(self, rt: ResourceType, resource: Resource, own_id: str | None) -> None:
         """The inner check over the members that exist; unknown ones are kept as sent."""
@@ -205,35 +204,3 @@ class LenientMembers(MembershipGraph):
         finally:
             # The same member objects, in the client's order (known ones now carry their type).
             resource["members"] = members
-
-    def kind_of(self, resource_id: Any) -> str | None:
-        """Delegated."""
-        return self.inner.kind_of(resource_id)
-
-    def group_type(self) -> ResourceType | None:
-        """Delegated."""
-        return self.inner.group_type()
-
-    def reaches(self, start_group: str, target: str) -> bool:
-        """Delegated."""
-        return self.inner.reaches(start_group, target)
-
-    def with_computed(self, rt: ResourceType, resource: Resource) -> Resource:
-        """Delegated."""
-        return self.inner.with_computed(rt, resource)
-
-    def groups_of(self, member_id: str) -> list[Resource]:
-        """Delegated."""
-        return self.inner.groups_of(member_id)
-
-    def display_of(self, resource_id: Any, kind: Any) -> str | None:
-        """Delegated."""
-        return self.inner.display_of(resource_id, kind)
-
-    def refers_to_computed(self, rt: ResourceType, attribute_names: set[str]) -> bool:
-        """Delegated."""
-        return self.inner.refers_to_computed(rt, attribute_names)
-
-    def member_deleted(self, member_id: str) -> list[str]:
-        """Delegated."""
-        return self.inner.member_deleted(member_id)
