@@ -59,7 +59,6 @@ MARKER_HELP = (
 DEFAULT_BASE_URL = "https://scim.example.test/scim/v2"
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 #: Headers a socket carries but a WSGI environ builds itself.
-_TRANSPORT_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -230,33 +229,9 @@ def _wsgi_callback(
     """The ``responses`` callback: the prepared request through the app, its answer back."""
 
     def callback(prepared: requests.PreparedRequest) -> tuple[int, dict[str, str], bytes]:
-        import requests
+        from scim_tests.wsgi import open_in_app
 
-        url = urlsplit(prepared.url or "")
-        body = prepared.body
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        if data is not None and not isinstance(data, bytes):
-            data = b"".join(data)  # a generator or an iterable body (chunked upload)
-        headers = [
-            (name, value)
-            for name, value in prepared.headers.items()
-            if name.lower() not in _TRANSPORT_HEADERS
-        ]
-        try:
-            answer = client.open(
-                path=url.path,
-                base_url=f"{url.scheme}://{url.netloc}",
-                query_string=url.query,
-                method=prepared.method or "GET",
-                headers=headers,
-                data=data or b"",
-            )
-        except ConnectionAbortedError as exc:
-            # A dropping fault rule (scim_mock.fault_transport): over a socket, requests would
-            # see the connection closed without an answer.
-            raise requests.ConnectionError(
-                f"Connection aborted: the mock closed the connection ({exc})", request=prepared
-            ) from exc
+        answer = open_in_app(client, prepared)
         try:
             return answer.status_code, dict(answer.headers.items()), answer.get_data()
         finally:

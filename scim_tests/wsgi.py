@@ -17,11 +17,40 @@ import requests
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 from requests.utils import get_encoding_from_headers
-from werkzeug.test import Client
+from werkzeug.test import Client, TestResponse
 
 IN_PROCESS_ORIGIN = "http://scim-mock.invalid"
 #: Headers the socket would carry but a WSGI environ builds itself.
 _TRANSPORT_HEADERS = frozenset({"host", "content-length", "connection", "accept-encoding"})
+
+
+def open_in_app(client: Client, request: requests.PreparedRequest) -> TestResponse:
+    """Run a prepared ``requests`` request through the app behind ``client``: the same method,
+    URL, headers and body reach it as over a socket. An app that drops the connection (a mock
+    fault rule) raises ``requests.ConnectionError``, as a closed socket would."""
+    url = urlsplit(request.url or "")
+    body = request.body
+    data = body.encode("utf-8") if isinstance(body, str) else body
+    if data is not None and not isinstance(data, bytes):
+        data = b"".join(data)  # a generator or an iterable body (chunked upload)
+    headers = {
+        name: value
+        for name, value in request.headers.items()
+        if name.lower() not in _TRANSPORT_HEADERS
+    }
+    try:
+        return client.open(
+            path=url.path,
+            base_url=f"{url.scheme}://{url.netloc}",
+            query_string=url.query,
+            method=request.method or "GET",
+            headers=headers,
+            data=data if data is not None else b"",
+        )
+    except ConnectionError as exc:  # the app dropped the connection (a mock fault rule)
+        raise requests.ConnectionError(
+            f"Connection aborted: the mock closed the connection ({exc})", request=request
+        ) from exc
 
 
 class WsgiAdapter(BaseAdapter):
@@ -41,25 +70,7 @@ class WsgiAdapter(BaseAdapter):
         proxies: Mapping[str, str] | None = None,
     ) -> requests.Response:
         """Run the request through the app and wrap its answer as a ``requests.Response``."""
-        url = urlsplit(request.url or "")
-        body = request.body
-        data = body.encode("utf-8") if isinstance(body, str) else body
-        headers = {
-            name: value
-            for name, value in request.headers.items()
-            if name.lower() not in _TRANSPORT_HEADERS
-        }
-        try:
-            answer = self.client.open(
-                path=url.path,
-                base_url=f"{url.scheme}://{url.netloc}",
-                query_string=url.query,
-                method=request.method or "GET",
-                headers=headers,
-                data=data if data is not None else b"",
-            )
-        except ConnectionError as exc:  # the app dropped the connection (a mock fault rule)
-            raise requests.ConnectionError(exc, request=request) from exc
+        answer = open_in_app(self.client, request)
         response = requests.Response()
         response.status_code = answer.status_code
         response.reason = answer.status.partition(" ")[2]
