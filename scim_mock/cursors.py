@@ -166,7 +166,7 @@ def page(
         start = position.offset
         if position.anchor:
             try:
-                start = list(ids).index(position.anchor) + 1
+                start = ids.index(position.anchor) + 1
             except ValueError:
                 pass  # the anchor is gone: the offset decides
         start = min(max(start, 0), len(selected))

@@ -9,10 +9,10 @@ only when the filter reads them, and sorts each resource type with its own schem
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 from scim_mock import cursors, filters, listing
 from scim_mock.config import MockConfig
@@ -20,7 +20,7 @@ from scim_mock.errors import InvalidFilter, NotFound
 from scim_mock.memberships import MembershipGraph
 from scim_mock.schema import ResourceType, SchemaRegistry
 from scim_mock.seams import Seams
-from scim_mock.store import ResourceStore, ValueIndex
+from scim_mock.store import PagedStore, ResourceStore, ValueIndex
 
 Resource = dict[str, Any]
 Pairs = list[tuple[ResourceType, Resource]]
@@ -91,9 +91,19 @@ class QueryPlanner:
 
     def run(self, rts: list[ResourceType], query: Query) -> QueryResult:
         """Filter, sort and page resources of one or several types."""
-        selected: Pairs = []
+        selected: Sequence[tuple[ResourceType, Resource]] = []
         node = self.parse(rts, query.filter)
+        if (
+            node is None
+            and len(rts) == 1
+            and query.sort_by is None
+            and query.sort_order is None
+            and isinstance(self.store, PagedStore)
+        ):
+            # A plain listing of one type, in creation order: read only the page asked for.
+            return self.page(rts, StoreListing(self.store, rts[0], self.memberships), query)
         predicates = self.compile(rts, node)
+        selected = []
         for rt in rts:
             predicate = predicates.get(rt.name)
             if node is not None and predicate is None:
@@ -101,6 +111,13 @@ class QueryPlanner:
             selected.extend((rt, r) for r in self.matching(rt, node, predicate))
         if query.sort_by is not None or query.sort_order is not None:
             selected = self.sort(rts, selected, query)
+        return self.page(rts, selected, query)
+
+    def page(
+        self, rts: list[ResourceType], selected: Sequence[tuple[ResourceType, Resource]],
+        query: Query,
+    ) -> QueryResult:  # fmt: skip
+        """The page of ``selected`` the query asks for, by index or by cursor."""
         if query.cursor is not None and self.config.cursor_pagination:
             return self.cursor_page(rts, selected, query)
         page, start, items = listing.paginate(
@@ -112,14 +129,22 @@ class QueryPlanner:
         )
         return QueryResult(page, len(selected), start, items)
 
-    def cursor_page(self, rts: list[ResourceType], selected: Pairs, query: Query) -> QueryResult:
+    def cursor_page(
+        self, rts: list[ResourceType], selected: Sequence[tuple[ResourceType, Resource]],
+        query: Query,
+    ) -> QueryResult:  # fmt: skip
         """An RFC 9865 cursor page; the cursor is bound to the endpoint, filter and sort."""
         query_print = cursors.fingerprint(
             [[rt.name for rt in rts], query.filter, query.sort_by, query.sort_order]
         )
+        ids = (
+            selected.ids()
+            if isinstance(selected, StoreListing)
+            else [str(r.get("id")) for _, r in selected]
+        )
         result = cursors.page(
             selected,
-            [str(r.get("id")) for _, r in selected],
+            ids,
             query.cursor or "",
             query.count,
             codec=self.cursors,
@@ -237,3 +262,70 @@ class QueryPlanner:
                 ordered = mine
             result.extend((rt, r) for r in ordered)
         return result
+
+
+class StoreListing(Sequence[tuple[ResourceType, Resource]]):
+    """Every resource of one type in creation order, read from the store a slice at a time.
+
+    Paging slices it, so only the page is read and given its computed values (User.groups,
+    members[].display); the length is the store's count, taken once.
+    """
+
+    def __init__(self, store: PagedStore, rt: ResourceType, memberships: MembershipGraph) -> None:
+        self.store = store
+        self.rt = rt
+        self.memberships = memberships
+        self.total = store.count(rt.name)
+
+    def __len__(self) -> int:
+        return self.total
+
+    @overload
+    def __getitem__(self, index: int) -> tuple[ResourceType, Resource]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[tuple[ResourceType, Resource]]: ...
+
+    def __getitem__(
+        self, index: int | slice
+    ) -> tuple[ResourceType, Resource] | list[tuple[ResourceType, Resource]]:
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.total)
+            if step != 1:
+                raise ValueError("a store listing is read in steps of one")
+            found = self.store.page(self.rt.name, start, max(stop - start, 0))
+            return [(self.rt, self.memberships.with_computed(self.rt, r)) for r in found]
+        if not -self.total <= index < self.total:
+            raise IndexError(index)
+        return self[index % self.total : index % self.total + 1][0]
+
+    def ids(self) -> StoreIds:
+        """The ids in the same order, for cursors (their anchors)."""
+        return StoreIds(self)
+
+
+class StoreIds(Sequence[str]):
+    """The ids of a :class:`StoreListing`; ``index`` asks the store, never scans the bodies."""
+
+    def __init__(self, listing: StoreListing) -> None:
+        self.listing = listing
+
+    def __len__(self) -> int:
+        return len(self.listing)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | list[str]:
+        if isinstance(index, slice):
+            return [str(r.get("id")) for _, r in self.listing[index]]
+        return str(self.listing[index][1].get("id"))
+
+    def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
+        found = self.listing.store.position(self.listing.rt.name, str(value))
+        if found is None or found < start or (stop is not None and found >= stop):
+            raise ValueError(f"{value!r} is not listed")
+        return found

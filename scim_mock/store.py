@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import builtins
 import copy
+import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -110,6 +111,23 @@ class ValueIndex(Protocol):
     def find_by_value(
         self, resource_type: str, attribute: str, value: str
     ) -> builtins.list[Resource] | None: ...
+
+
+@runtime_checkable
+class PagedStore(Protocol):
+    """What a store that serves one page without reading the rest adds (every store here).
+
+    ``page`` returns ``limit`` resources of a type from the 0-based ``offset`` in creation order
+    (fewer at the end), ``position`` the 0-based place of an id in that order (None when it is
+    not there). An unfiltered, unsorted listing reads only its page this way, so a deep page
+    costs what the page costs, not what the whole type does (:mod:`scim_mock.query`).
+    """
+
+    def count(self, resource_type: str) -> int: ...
+
+    def page(self, resource_type: str, offset: int, limit: int) -> builtins.list[Resource]: ...
+
+    def position(self, resource_type: str, id: str) -> int | None: ...
 
 
 class InMemoryStore(StoreRules):
@@ -235,6 +253,24 @@ class InMemoryStore(StoreRules):
         """How many resources of the type exist."""
         with self._lock:
             return len(self._resources.get(resource_type, {}))
+
+    def page(self, resource_type: str, offset: int, limit: int) -> builtins.list[Resource]:
+        """Copies of ``limit`` resources from ``offset`` in creation order (:class:`PagedStore`).
+
+        Only the page is copied; reaching the offset walks the table's keys, not its values.
+        """
+        with self._lock:
+            table = self._resources.get(resource_type, {})
+            window = itertools.islice(table.values(), max(offset, 0), max(offset, 0) + limit)
+            return [copy.deepcopy(r) for r in window]
+
+    def position(self, resource_type: str, id: str) -> int | None:
+        """The 0-based place of ``id`` in creation order, or None (:class:`PagedStore`)."""
+        with self._lock:
+            table = self._resources.get(resource_type, {})
+            if id not in table:
+                return None
+            return next(i for i, key in enumerate(table) if key == id)
 
     # -- lookups ---------------------------------------------------------------------------
 
