@@ -131,6 +131,19 @@ class _TotalIsPageSize(_QueryDecorator):
         return dataclasses.replace(result, total_results=result.items_per_page)
 
 
+class _SizeLimit(_QueryDecorator):
+    """An LDAP-style size limit: the backing search returns its first 250 matches only."""
+
+    LIMIT = 250
+
+    def after(self, query: Query, result: QueryResult) -> QueryResult:
+        if result.cursor_paged or result.total_results <= self.LIMIT:
+            return result
+        keep = [r for i, r in enumerate(result.resources, result.start_index) if i <= self.LIMIT]
+        return dataclasses.replace(result, resources=keep, items_per_page=len(keep),
+                                   total_results=self.LIMIT)  # fmt: skip
+
+
 class _PastEndError(_QueryDecorator):
     """A startIndex past the last result answers 404 instead of an empty page."""
 
@@ -413,6 +426,9 @@ _DEFECTS: tuple[tuple[str, tuple[str, ...], str, Hooks], ...] = (
      "totalResults counts the page, not every match.", {"wrap_provider": _TotalIsPageSize}),
     ("paging-past-end-error", ("P-3.4.2.4-08",),
      "A startIndex past the last result answers 404.", {"wrap_provider": _PastEndError}),
+    ("paging-directory-size-limit", ("P-3.4.2.4-07", "P-3.4.2.4-01"),
+     "The directory search behind the endpoint stops at 250 matches: totalResults says 250 and "
+     "deeper pages are empty while more resources match.", {"wrap_provider": _SizeLimit}),
     ("paging-no-items-per-page", ("P-3.4.2-06", "P-3.4.2-07"),
      "A partial page leaves out startIndex and itemsPerPage.",
      {"response": _no_items_per_page}),

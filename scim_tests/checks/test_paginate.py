@@ -40,6 +40,11 @@ LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PAGING_SIZE = 5
 #: The largest advertised filter.maxResults the cap check exceeds by creating users of its own.
 CAP_EXERCISED = 50
+#: The long walk: a few hundred users, in pages of at most LONG_COUNT (or filter.maxResults).
+LONG_SIZE = 300
+LONG_COUNT = 50
+#: Without filtering the long walk reads the whole list; past this many resources it is skipped.
+LONG_UNFILTERED_LIMIT = 3000
 
 # -- the paging population --------------------------------------------------------------------
 
@@ -63,6 +68,28 @@ def paging(
     tag = f"{scim_prefix}-pg"
     users = populate(scim_discovery_client, _paging_users,
                      lambda: [tagged(user_payload, tag) for _ in range(PAGING_SIZE)])  # fmt: skip
+    return new_population(tag, users, service_provider_config)
+
+
+@pytest.fixture(scope="module")
+def _long_users(scim_discovery_client: ScimClient) -> Iterator[list[dict[str, Any]]]:
+    users: list[dict[str, Any]] = []
+    yield users
+    depopulate(scim_discovery_client, users)
+
+
+@pytest.fixture
+def long_walk(
+    _long_users: list[dict[str, Any]],
+    scim_discovery_client: ScimClient,
+    user_payload: Payload,
+    scim_prefix: str,
+    service_provider_config: Spc,
+) -> Population:
+    """300 users whose userNames start with ``<prefix>-lw`` (created once per module)."""
+    tag = f"{scim_prefix}-lw"
+    users = populate(scim_discovery_client, _long_users,
+                     lambda: [tagged(user_payload, tag) for _ in range(LONG_SIZE)])  # fmt: skip
     return new_population(tag, users, service_provider_config)
 
 
@@ -131,6 +158,45 @@ def test_walking_pages_returns_every_resource_once(
               expected="every user of the population exactly once",
               received=f"repeated {twice}, missing {missed}, unexpected {extra}",
               response=response, requirement=("P-3.4.2.4-01", "P-3.4.2.4-07"))  # fmt: skip
+
+
+@requirement("P-3.4.2.4-01", "P-3.4.2.4-07")
+def test_a_walk_of_a_few_hundred_resources_returns_each_once(
+    scim_client: ScimClient, long_walk: Population, service_provider_config: Spc
+) -> None:
+    """300 users paged by startIndex, in pages of 50 (or filter.maxResults, if lower), come back
+    each exactly once, and every page's totalResults counts all of them (P-3.4.2.4-01,
+    P-3.4.2.4-07): deep pages must be as exact as the first few. Restricted to the population
+    when the server filters; otherwise the whole list is walked (skipped past 3,000)."""
+    count = min(LONG_COUNT, max_results(service_provider_config) or LONG_COUNT)
+    mine = set(long_walk.ids)
+    total = len(mine) if long_walk.filtered else _total(scim_client, long_walk)
+    if total > LONG_UNFILTERED_LIMIT:
+        pytest.skip(f"the server cannot filter and lists {total} users: too long a walk")
+    seen: list[str] = []
+    start, response = 1, None
+    for _ in range(math.ceil(total / count) + 2):
+        params = _ordered(long_walk, startIndex=start, count=count)
+        body, response = list_page(scim_client, params, requirement="P-3.4.2.4-01")
+        got = body.get("totalResults")
+        check(isinstance(got, int) and got >= (total if long_walk.filtered else len(mine)),
+              f"totalResults does not count every matching user (startIndex={start})",
+              expected=f"at least {len(mine)}" if not long_walk.filtered else total,
+              received=got, response=response, requirement="P-3.4.2.4-07")  # fmt: skip
+        page = ids_of(body)
+        if not page:
+            break
+        seen.extend(page)
+        start += len(page)
+        if isinstance(got, int) and start > got:
+            break
+    twice = sorted(i for i, n in Counter(seen).items() if n > 1 and i in mine)
+    missed = sorted(mine - set(seen))
+    check(not (twice or missed), f"A walk of {len(mine)} users in pages of {count} is not exact",
+          expected="every user of the population exactly once",
+          received=f"{len(missed)} missing (e.g. {missed[:3]}), {len(twice)} repeated "
+                   f"(e.g. {twice[:3]})",
+          response=response, requirement="P-3.4.2.4-01")  # fmt: skip
 
 
 @requirement("P-3.4.2.4-01")

@@ -62,6 +62,14 @@ def check_paging_total_is_page_size(scim: Scim) -> None:
     assert listed(seeded(scim), count=1)["totalResults"] == 1
 
 
+def check_paging_directory_size_limit(scim: Scim) -> None:
+    for i in range(260):
+        scim.create_user(f"u{i:03}")
+    deep = listed(scim, startIndex=241, count=20)
+    assert deep["totalResults"] == 250
+    assert names(deep) == [f"u{i:03}" for i in range(240, 250)]
+
+
 def check_paging_past_end_error(scim: Scim) -> None:
     assert seeded(scim).get("/Users", query={"startIndex": 9}).status_code == 404
 
@@ -179,6 +187,7 @@ CHECKS: dict[str, Callable[[Scim], None]] = {
     "paging-start-below-one-error": check_paging_start_below_one_error,
     "paging-total-is-page-size": check_paging_total_is_page_size,
     "paging-past-end-error": check_paging_past_end_error,
+    "paging-directory-size-limit": check_paging_directory_size_limit,
     "paging-no-items-per-page": check_paging_no_items_per_page,
     "paging-cap-ignored": check_paging_cap_ignored,
     "paging-cap-off-by-one": check_paging_cap_off_by_one,
