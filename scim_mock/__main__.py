@@ -108,6 +108,28 @@ def _parser() -> argparse.ArgumentParser:
         help="keep resources in this SQLite file (WAL; created when missing) instead of in "
         "memory: writes are committed before they are answered and survive a restart",
     )
+    serve.add_argument(
+        "--database-url",
+        default=None,
+        metavar="URL",
+        help="keep resources in this PostgreSQL database (postgresql://user@host/db; needs "
+        "psycopg): several mock processes, on one host or several, share it consistently",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="serve with gunicorn and N worker processes (keep-alive connections); more than "
+        "one needs --db or --database-url. Default: one process, werkzeug's threaded server",
+    )
+    serve.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        metavar="N",
+        help="threads per gunicorn worker (with --workers; default 4)",
+    )
     serve.add_argument("--quiet", action="store_true", help="do not log each request")
     return parser
 
@@ -165,6 +187,7 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         filter_max_results=args.max_results,
         compat=split_names(args.compat),
         db_path=args.db,
+        database_url=args.database_url,
         personas=tuple(dict.fromkeys(p.strip().lower() for p in args.persona if p.strip())),
         transport_faults=FaultSettings(
             latency_ms=args.latency_ms,
@@ -174,6 +197,26 @@ def config_from_args(args: argparse.Namespace) -> MockConfig:
         ),
     )
     return config.with_options(pairs)
+
+
+def _workers_problem(args: argparse.Namespace) -> str | None:
+    """Why ``--workers``/``--threads`` cannot be honoured as given, or None."""
+    if args.workers < 0 or (args.threads is not None and args.threads < 1):
+        return "--workers and --threads take a positive number"
+    if args.threads is not None and not args.workers:
+        return "--threads applies to --workers (gunicorn) only"
+    if args.workers > 1 and not (args.db or args.database_url):
+        # Each worker is a process of its own: in memory, each would have its own resources.
+        return f"--workers {args.workers} needs --db PATH or --database-url URL (a shared store)"
+    if args.workers and sys.platform == "win32":
+        return "--workers needs gunicorn, which does not run on Windows"
+    return None
+
+
+def _announce(config: MockConfig, host: str, port: int) -> None:
+    url = f"http://{host}:{port}{config.normalized_base_path}"
+    auth = "bearer token required" if config.token else "auth is OFF (no --token given)"
+    print(f"scim-mock serving SCIM 2.0 at {url} ({auth})", flush=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -189,11 +232,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     from scim_mock.app import create_app
     from scim_mock.extensions import named
 
+    problem = _workers_problem(args)
+    if problem:
+        print(f"scim-mock: {problem}", file=sys.stderr)
+        return 2
     try:
         app = create_app(config, extensions=named(args.fault))
     except ValueError as exc:  # e.g. an unknown fault name
         print(f"scim-mock: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:  # e.g. a database that cannot be reached or opened
+        print(f"scim-mock: cannot open the store: {exc}", file=sys.stderr)
+        return 1
+    if args.workers:
+        from scim_mock.serve_workers import DEFAULT_THREADS, serve
+
+        return serve(
+            app,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            threads=args.threads or DEFAULT_THREADS,
+            quiet=args.quiet,
+            announce=lambda port: _announce(config, args.host, port),
+        )
     if args.quiet:
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
     try:
@@ -204,9 +266,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit:  # werkzeug reports "address in use" itself, then calls sys.exit(1)
         print(f"scim-mock: cannot listen on {args.host}:{args.port}", file=sys.stderr)
         return 1
-    url = f"http://{args.host}:{server.port}{config.normalized_base_path}"
-    auth = "bearer token required" if config.token else "auth is OFF (no --token given)"
-    print(f"scim-mock serving SCIM 2.0 at {url} ({auth})", flush=True)
+    _announce(config, args.host, server.port)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -77,8 +77,8 @@ def create_app(
     # The one source of "now" and of new ids (scim_mock.clock, scim_mock.seed).
     clock, ids = MockClock(), seed.SeededIds()
     store = None
-    if config.db_path:
-        store = sqlite_store(config, registry, seams, tenant, clock=clock.now, ids=ids)
+    if config.database_url or config.db_path:
+        store = durable_store(config, registry, seams, tenant, clock=clock.now, ids=ids)
     service = ServiceProvider(registry, config, store=store, seams=seams, clock=clock.now, ids=ids)
     provider: Provider = service
     provider = variants.wrap_provider(config, provider)
@@ -139,7 +139,7 @@ def create_app(
     return app
 
 
-def sqlite_store(
+def durable_store(
     config: MockConfig,
     registry: SchemaRegistry,
     seams: Seams,
@@ -148,8 +148,22 @@ def sqlite_store(
     clock: Callable[[], datetime],
     ids: Callable[[], str],
 ) -> ResourceStore:
-    """The SQLite store of ``config.db_path`` (a file per tenant beside it), with the seams'
-    uniqueness and versioning rules, as the provider would build its in-memory store."""
+    """The PostgreSQL store of ``config.database_url`` (a schema per tenant) or the SQLite
+    store of ``config.db_path`` (a file per tenant beside it), with the seams' uniqueness and
+    versioning rules, as the provider would build its in-memory store."""
+    if config.database_url:
+        # Imported only here: psycopg is needed only by those who ask for PostgreSQL.
+        from scim_mock.store_postgres import PostgresStore
+
+        return PostgresStore(
+            config.database_url,
+            seams.unique_attributes(registry),
+            tenant=tenant,
+            conflict=seams.unique_conflict,
+            version_rule=seams.next_version,
+            clock=clock,
+            ids=ids,
+        )
     from scim_mock.store_sqlite import SqliteStore
 
     path = config.db_path or ":memory:"

@@ -98,6 +98,10 @@ class MockConfig:
     #: memory: every write is committed before it is answered, a restart keeps everything.
     #: Tenants get a file of their own beside it (``PATH.tenants/NAME.sqlite``).
     db_path: str | None = None
+    #: Keep resources in this PostgreSQL database (``postgresql://...``, scim_mock.store_postgres)
+    #: instead: several mock processes, on one host or several, share it consistently. Tenants
+    #: get a schema of their own. Takes precedence over ``db_path``.
+    database_url: str | None = None
 
     # -- legal variants (scim_mock.variants): behaviour the RFCs allow and real providers
     # show; each is off by default, so the strict mock stays as it is.

@@ -101,7 +101,7 @@ class ResourceStore(Protocol):
 
 @runtime_checkable
 class ValueIndex(Protocol):
-    """What a store with value indexes adds (:class:`scim_mock.store_sqlite.SqliteStore`).
+    """What a store with value indexes adds (the SQL stores, :class:`store_sql.SqlStore`).
 
     ``find_by_value`` answers ``eq`` on an indexed attribute ("externalId", "emails.value",
     "members.value") with a superset of the matching resources, or None when the attribute is

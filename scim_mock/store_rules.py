@@ -1,7 +1,7 @@
-"""What every resource store shares, whatever keeps the data (scim_mock.store and
-scim_mock.store_sqlite): the types and rules of uniqueness and versions, the canonical shape of a
-stored resource, and :class:`StoreRules`, the If-Match and lastModified/version rules of a
-modification.
+"""What every resource store shares, whatever keeps the data (scim_mock.store and the SQL
+stores of scim_mock.store_sql): the types and rules of uniqueness and versions, the canonical
+shape of a stored resource, and :class:`StoreRules`, the If-Match and lastModified/version rules
+of a modification.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""The SQLite backend's tables and the pure helpers around them (scim_mock.store_sqlite).
+"""The SQLite backend's tables (scim_mock.store_sqlite) and the pure helpers that fill the
+tables of both SQL backends (scim_mock.store_sql; PostgreSQL's DDL is in scim_mock.store_postgres).
 
 ``resources`` holds each resource's JSON body; ``uniq`` the normalised unique values (its primary
 key is what refuses a duplicate); ``vals`` the values ``eq`` is answered from (externalId,
@@ -30,6 +31,7 @@ CREATE TABLE IF NOT EXISTS uniq (
     rtype TEXT NOT NULL, attr TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL,
     PRIMARY KEY (rtype, attr, key)
 ) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS resources_by_type ON resources (rtype, seq);
 CREATE INDEX IF NOT EXISTS uniq_by_id ON uniq (rtype, id);
 CREATE TABLE IF NOT EXISTS vals (
     rtype TEXT NOT NULL, attr TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL

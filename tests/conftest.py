@@ -19,7 +19,7 @@ from werkzeug.test import TestResponse
 from scim_mock.app import create_app
 from scim_mock.config import MockConfig
 
-pytest_plugins = ["pytester"]
+pytest_plugins = ["pytester", "tests.postgres_server"]
 
 TOKEN = "test-token"
 BASE = "/scim/v2"

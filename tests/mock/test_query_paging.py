@@ -1,9 +1,10 @@
 """Deep pages cost what the page costs: a plain listing reads only its page from the store.
 
-An unfiltered, unsorted query of one type (index or RFC 9865 cursor paging) goes through
-:class:`scim_mock.store.PagedStore` (``page`` and ``position``), never through ``list`` or
-``select``, which read every resource of the type. The pages must still be exactly the slices
-of the whole listing in creation order, with computed values (User.groups) filled in.
+An unfiltered, unsorted query of one type (index or RFC 9865 cursor paging; in memory, SQLite
+or PostgreSQL) goes through :class:`scim_mock.store.PagedStore` (``page`` and ``position``),
+never through ``list`` or ``select``, which read every resource of the type. The pages must
+still be exactly the slices of the whole listing in creation order, with computed values
+(User.groups) filled in.
 """
 
 from __future__ import annotations
@@ -23,30 +24,46 @@ USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
-class _Counting(InMemoryStore):
-    """Fails any whole-type read while ``strict``; counts the rows pages return."""
+class _Counting:
+    """A store mixin: fails any whole-type read while ``strict``; counts the rows pages return."""
 
     strict = False
     rows_read = 0
 
     def list(self, resource_type: str) -> list[dict[str, Any]]:
         assert not self.strict, f"read every {resource_type}"
-        return super().list(resource_type)
+        return super().list(resource_type)  # type: ignore[misc, no-any-return]
 
     def select(self, resource_type: str, predicate: Any) -> list[dict[str, Any]]:
         assert not self.strict, f"read every {resource_type}"
-        return super().select(resource_type, predicate)
+        return super().select(resource_type, predicate)  # type: ignore[misc, no-any-return]
 
     def page(self, resource_type: str, offset: int, limit: int) -> list[dict[str, Any]]:
-        found = super().page(resource_type, offset, limit)
+        found: list[dict[str, Any]] = super().page(resource_type, offset, limit)  # type: ignore[misc]
         self.rows_read += len(found)
         return found
 
 
-@pytest.fixture
-def setup() -> Iterator[tuple[ServiceProvider, _Counting, list[str]]]:
+def _open(backend: str, request: pytest.FixtureRequest, unique: Any) -> Any:
+    """A counting store of ``backend``: in memory, SQLite or PostgreSQL (a fresh database)."""
+    if backend == "memory":
+        return type("Counting", (_Counting, InMemoryStore), {})(unique)
+    if backend == "sqlite":
+        from scim_mock.store_sqlite import SqliteStore
+
+        return type("Counting", (_Counting, SqliteStore), {})(":memory:", unique)
+    pytest.importorskip("psycopg", reason="the PostgreSQL store needs psycopg")
+    from scim_mock.store_postgres import PostgresStore
+
+    server = request.getfixturevalue("postgres_server")  # tests/postgres_server.py
+    url = server.url(server.create_database())
+    return type("Counting", (_Counting, PostgresStore), {})(url, unique)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgres"])
+def setup(request: pytest.FixtureRequest) -> Iterator[tuple[ServiceProvider, _Counting, list[str]]]:
     registry = SchemaRegistry.load()
-    store = _Counting(unique_attributes(registry))
+    store = _open(request.param, request, unique_attributes(registry))
     provider = ServiceProvider(registry, MockConfig(), store=store)
     users = provider.resource_type("User")
     ids = [provider.create(users, {"schemas": [USER], "userName": f"u{i:03}"})["id"]
@@ -57,6 +74,7 @@ def setup() -> Iterator[tuple[ServiceProvider, _Counting, list[str]]]:
     )
     store.strict = True
     yield provider, store, ids
+    getattr(store, "close", lambda: None)()
 
 
 def test_a_deep_index_page_reads_only_that_page(
