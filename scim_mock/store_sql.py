@@ -90,6 +90,7 @@ class SqlStore(StoreRules):
                          version_rule=version_rule, clock=clock, ids=ids)  # fmt: skip
         # The default rule is the database's own: a taken key is an integrity error.
         self._db_unique = conflict is held_by_another
+        self._parsed = tables.ParsedBodies()
 
     # -- the dialect -----------------------------------------------------------------------
 
@@ -266,8 +267,18 @@ class SqlStore(StoreRules):
     def select(
         self, resource_type: str, predicate: Callable[[Resource], bool]
     ) -> builtins.list[Resource]:
-        """The resources ``predicate`` accepts, in creation order (one pass over the type)."""
-        return [r for r in self.list(resource_type) if predicate(r)]
+        """The resources ``predicate`` accepts, in creation order (one pass over the type).
+
+        The predicate sees bodies parsed once per process while their text is unchanged
+        (:class:`store_sqlite_schema.ParsedBodies`; it must not change them); the caller gets
+        fresh copies of the matches only.
+        """
+        with self._using():
+            rows = self._sql(
+                "SELECT id, body FROM resources WHERE rtype = ? ORDER BY seq", (resource_type,)
+            ).fetchall()
+        seen = self._parsed.get
+        return [json.loads(body) for id, body in rows if predicate(seen(resource_type, id, body))]
 
     def count(self, resource_type: str) -> int:
         """How many resources of the type exist."""

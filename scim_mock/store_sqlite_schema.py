@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 import json
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -80,3 +81,30 @@ def member_ids(group: Resource) -> builtins.list[str]:
     if not isinstance(members, builtins.list):
         return []
     return [m["value"] for m in members if isinstance(m, dict) and isinstance(m.get("value"), str)]
+
+
+class ParsedBodies:
+    """Bodies parsed once per process and reused while their stored text is unchanged.
+
+    A filter that no index answers reads every body of a type; the text still comes from the
+    database on every scan (so another process's writes are seen at once), but only a body
+    whose text differs from the one parsed last time is parsed again. Bounded at ``limit``
+    bodies: past it, new ones are parsed on each scan instead of kept.
+    """
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self._bodies: dict[tuple[str, str], tuple[str, Resource]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, resource_type: str, id: str, text: str) -> Resource:
+        """The parsed ``text`` of the resource (shared: the caller must not change it)."""
+        key = (resource_type, id)
+        known = self._bodies.get(key)
+        if known is not None and known[0] == text:
+            return known[1]
+        parsed: Resource = json.loads(text)
+        with self._lock:
+            if known is not None or len(self._bodies) < self.limit:
+                self._bodies[key] = (text, parsed)
+        return parsed

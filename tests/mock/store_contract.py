@@ -124,6 +124,28 @@ def test_a_custom_conflict_rule_is_applied(open_store: OpenStore) -> None:
     assert store.count("User") == 2
 
 
+def test_a_scan_parses_only_what_changed_and_sees_other_stores_writes(
+    open_store: OpenStore,
+) -> None:
+    reader, writer = open_store(), open_store()  # two processes, in effect
+    made = [reader.create("User", user(f"u{i}", title="a")) for i in range(5)]
+    titled = lambda title: lambda r: r.get("title") == title  # noqa: E731
+    assert [r["id"] for r in reader.select("User", titled("a"))] == [u["id"] for u in made]
+    changed = writer.replace("User", made[2]["id"], user("u2", title="b"))
+    parses: list[str] = []
+    original = json.loads
+    try:
+        json.loads = lambda text, **kw: parses.append(text) or original(text, **kw)  # type: ignore[assignment]
+        found = reader.select("User", titled("b"))
+    finally:
+        json.loads = original
+    assert found == [changed]
+    # Parsed again: the changed body (to test it) and the one match (the caller's copy).
+    assert len(parses) == 2 and all('"title":"b"' in text for text in parses)
+    found[0]["title"] = "scribbled"  # the caller's copy; the store's view is unchanged
+    assert reader.select("User", titled("b")) == [changed]
+
+
 def test_two_stores_on_one_database_share_uniqueness(open_store: OpenStore) -> None:
     # Two processes' connections behave alike: the database, not a process lock, refuses.
     one, two = open_store(), open_store()
