@@ -67,12 +67,16 @@ def serve(
         "errorlog": "-",
         "loglevel": "warning" if quiet else "info",
         "when_ready": lambda server: announce(_bound_port(server)),
+        # gunicorn 25+ opens a control socket at one fixed path per user by default: several
+        # mocks at once (a CI matrix, xdist) would share it. The mock needs none.
+        "control_socket_disable": True,
     }
 
     class _MockApplication(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in settings.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # older gunicorns lack the newer settings
+                    self.cfg.set(key, value)
 
         def load(self) -> Flask:
             return app
