@@ -210,11 +210,19 @@ def check_bearer(token: str) -> None:
         )
 
 
+_BASE_URL_KEY = "scim_mock.base_url"
+
+
 def base_url() -> str:
     """The absolute base URL of the SCIM endpoints, e.g. ``http://127.0.0.1:8080/scim/v2``."""
     # url_root keeps the WSGI script root: a tenant's mock (scim_mock.tenants) is mounted at
-    # /tenants/<name>, and its locations must say so.
-    return request.url_root.rstrip("/") + config().normalized_base_path
+    # /tenants/<name>, and its locations must say so. Worked out once per request: a list page
+    # or a large group asks for it once per location it writes.
+    cached = request.environ.get(_BASE_URL_KEY)
+    if cached is None:
+        cached = request.url_root.rstrip("/") + config().normalized_base_path
+        request.environ[_BASE_URL_KEY] = cached
+    return str(cached)
 
 
 def location(rt: ResourceType, resource_id: str) -> str:

@@ -207,26 +207,36 @@ def build_entry(exchange: Exchange, entry_id: int) -> dict[str, Any]:
 
 
 class RequestJournal:
-    """A bounded, thread-safe log of exchanges; ids keep increasing across :meth:`clear`."""
+    """A bounded, thread-safe log of exchanges; ids keep increasing across :meth:`clear`.
+
+    An exchange's entry (redaction, header lists, parsed query) is built when the journal is
+    first read, not while the response is on its way: most exchanges are never looked at, or
+    fall off the end before they are, and serving stays as fast as it can be.
+    """
 
     def __init__(self, size: int = DEFAULT_SIZE) -> None:
         if size < 1:
             raise ValueError("the journal holds at least one entry")
         self.size = size
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._entries: deque[dict[str, Any] | tuple[Exchange, int]] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
         self._listeners: list[Callable[[dict[str, Any]], None]] = []
 
-    def record(self, exchange: Exchange) -> dict[str, Any]:
-        """Add the entry of ``exchange`` and return it."""
+    def record(self, exchange: Exchange) -> None:
+        """Add ``exchange`` (its entry is built when read, or now for the listeners)."""
         with self._lock:
-            entry = build_entry(exchange, next(self._ids))
-            self._entries.append(entry)
+            id = next(self._ids)
             listeners = list(self._listeners)
+            large = max(len(exchange.request_body or b""), len(exchange.response_body or b""))
+            if not listeners and large <= BODY_LIMIT:
+                # Built when read; a larger body is cut to BODY_LIMIT now, not kept whole.
+                self._entries.append((exchange, id))
+                return
+            entry = build_entry(exchange, id)
+            self._entries.append(entry)
         for listener in listeners:
             listener(entry)
-        return entry
 
     def add(self, entry: dict[str, Any]) -> None:
         """Append an entry built elsewhere (it gets the next id unless it has one)."""
@@ -246,7 +256,10 @@ class RequestJournal:
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
         with self._lock:
-            return iter(list(self._entries))
+            built = [e if isinstance(e, dict) else build_entry(*e) for e in self._entries]
+            # Kept built, so that a second read gives the same objects at no cost.
+            self._entries = deque(built, maxlen=self.size)
+            return iter(built)
 
     def __len__(self) -> int:
         with self._lock:
