@@ -94,6 +94,16 @@ def tagged(payload: Payload, tag: str, **overrides: Any) -> dict[str, Any]:
     return body
 
 
+def tagged_population(
+    client: ScimClient, cache: list[dict[str, Any]], payload: Payload, tag: str, size: int,
+    spc: Spc,
+) -> Population:  # fmt: skip
+    """``size`` users whose userNames start with ``tag``, created once into a module's
+    ``cache`` (see :func:`populate`), described with the provider's features."""
+    users = populate(client, cache, lambda: [tagged(payload, tag) for _ in range(size)])
+    return new_population(tag, users, spc)
+
+
 def new_population(tag: str, users: list[dict[str, Any]], spc: Spc) -> Population:
     """Describe ``users`` with the features the provider advertises."""
     return Population(

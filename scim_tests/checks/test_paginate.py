@@ -31,9 +31,8 @@ from scim_tests.query import (
     depopulate,
     ids_of,
     list_page,
-    new_population,
-    populate,
     tagged,
+    tagged_population,
 )
 
 LIST_RESPONSE = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
@@ -65,10 +64,8 @@ def paging(
     service_provider_config: Spc,
 ) -> Population:
     """Five users whose userNames start with ``<prefix>-pg`` (created once per module)."""
-    tag = f"{scim_prefix}-pg"
-    users = populate(scim_discovery_client, _paging_users,
-                     lambda: [tagged(user_payload, tag) for _ in range(PAGING_SIZE)])  # fmt: skip
-    return new_population(tag, users, service_provider_config)
+    return tagged_population(scim_discovery_client, _paging_users, user_payload,
+                             f"{scim_prefix}-pg", PAGING_SIZE, service_provider_config)  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -87,10 +84,8 @@ def long_walk(
     service_provider_config: Spc,
 ) -> Population:
     """300 users whose userNames start with ``<prefix>-lw`` (created once per module)."""
-    tag = f"{scim_prefix}-lw"
-    users = populate(scim_discovery_client, _long_users,
-                     lambda: [tagged(user_payload, tag) for _ in range(LONG_SIZE)])  # fmt: skip
-    return new_population(tag, users, service_provider_config)
+    return tagged_population(scim_discovery_client, _long_users, user_payload,
+                             f"{scim_prefix}-lw", LONG_SIZE, service_provider_config)  # fmt: skip
 
 
 def _ordered(population: Population, **params: Any) -> dict[str, str]:

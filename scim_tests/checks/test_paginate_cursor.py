@@ -30,7 +30,7 @@ from scim_tests.client import ScimClient, ScimResponse
 from scim_tests.discovery import Spc
 from scim_tests.failures import ConformanceFailure
 from scim_tests.operations import Payload
-from scim_tests.query import Population, depopulate, new_population, populate, tagged
+from scim_tests.query import Population, depopulate, tagged_population
 
 RFC = "RFC 9865"
 SEARCH_REQUEST = "urn:ietf:params:scim:api:messages:2.0:SearchRequest"
@@ -180,19 +180,13 @@ def _small_users(scim_discovery_client: ScimClient) -> Iterator[list[dict[str, A
     depopulate(scim_discovery_client, users)
 
 
-def _population(cache: list[dict[str, Any]], size: int, tag: str, client: ScimClient,
-                payload: Payload, spc: Spc) -> Population:  # fmt: skip
-    users = populate(client, cache, lambda: [tagged(payload, tag) for _ in range(size)])
-    return new_population(tag, users, spc)
-
-
 @pytest.fixture
 def walk_population(cursor_paging: dict[str, Any], _walk_users: list[dict[str, Any]],
                     scim_discovery_client: ScimClient, user_payload: Payload, scim_prefix: str,
                     service_provider_config: Spc) -> Population:  # fmt: skip
     """200 users whose userNames start with ``<prefix>-cw`` (created once per module)."""
-    return _population(_walk_users, WALK_SIZE, f"{scim_prefix}-cw", scim_discovery_client,
-                       user_payload, service_provider_config)  # fmt: skip
+    return tagged_population(scim_discovery_client, _walk_users, user_payload,
+                             f"{scim_prefix}-cw", WALK_SIZE, service_provider_config)  # fmt: skip
 
 
 @pytest.fixture
@@ -200,8 +194,8 @@ def small_population(cursor_paging: dict[str, Any], _small_users: list[dict[str,
                      scim_discovery_client: ScimClient, user_payload: Payload, scim_prefix: str,
                      service_provider_config: Spc) -> Population:  # fmt: skip
     """Five users whose userNames start with ``<prefix>-cs`` (created once per module)."""
-    return _population(_small_users, SMALL_SIZE, f"{scim_prefix}-cs", scim_discovery_client,
-                       user_payload, service_provider_config)  # fmt: skip
+    return tagged_population(scim_discovery_client, _small_users, user_payload,
+                             f"{scim_prefix}-cs", SMALL_SIZE, service_provider_config)  # fmt: skip
 
 
 # -- checks -------------------------------------------------------------------------------------
