@@ -316,6 +316,14 @@ ROOT_CAUSES: dict[str, Cause] = {
             "test_patch_case[extension-extension_attribute_paths--sub_attribute_of_a_complex_extension_attribute]",
         ),
     ),
+    "max-results-exceeded": Cause(
+        "C-5-13 (MUST)",
+        (
+            "/ServiceProviderConfig says filter.maxResults 200, but GET /Users?count=210 over "
+            "230 users returns 210 (RFC 7643 §5)"
+        ),
+        ("test_count_above_max_results_is_capped",),
+    ),
     "items-per-page-is-count": Cause(
         "P-3.4.2.4-07 (MUST)",
         (
