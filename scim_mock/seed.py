@@ -22,7 +22,7 @@ import re
 import threading
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,7 +32,9 @@ from scim_mock.operations import Provider
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
-MAX_USERS = 100_000
+#: A million users in one request: the scale of a large directory sync (bench/scale.py). The
+#: users are generated one at a time, so the request's memory is the store's, not a copy.
+MAX_USERS = 1_000_000
 MAX_GROUPS = 10_000
 MAX_MEMBERS_PER_GROUP = 1_000
 #: The most memberships one seed request creates in all (groups x membersPerGroup).
@@ -178,33 +180,34 @@ def _unique(candidate: str, taken: set[str], sep: str) -> str:
 
 def user_payloads(plan: SeedPlan) -> list[dict[str, Any]]:
     """The users of ``plan``: core User resources with realistic names (deterministic)."""
+    return list(iter_user_payloads(plan))
+
+
+def iter_user_payloads(plan: SeedPlan) -> Iterator[dict[str, Any]]:
+    """:func:`user_payloads`, one at a time."""
     from faker import Faker  # a second or so to import: only when seeding
 
     fake = Faker("en_US")
     fake.seed_instance(plan.seed)
     taken: set[str] = set()
-    users = []
     for index in range(plan.users):
         given, family = fake.first_name(), fake.last_name()
         local = _unique(f"{_word(given)}.{_word(family)}", taken, "")
         email = f"{local}@{DOMAIN}"
-        users.append(
-            {
-                "schemas": [USER_SCHEMA],
-                "userName": email,
-                "externalId": f"seed-{plan.seed}-{index + 1:06d}",
-                "name": {
-                    "givenName": given,
-                    "familyName": family,
-                    "formatted": f"{given} {family}",
-                },
-                "displayName": f"{given} {family}",
-                "title": fake.job(),
-                "emails": [{"value": email, "type": "work", "primary": True}],
-                "active": True,
-            }
-        )
-    return users
+        yield {
+            "schemas": [USER_SCHEMA],
+            "userName": email,
+            "externalId": f"seed-{plan.seed}-{index + 1:06d}",
+            "name": {
+                "givenName": given,
+                "familyName": family,
+                "formatted": f"{given} {family}",
+            },
+            "displayName": f"{given} {family}",
+            "title": fake.job(),
+            "emails": [{"value": email, "type": "work", "primary": True}],
+            "active": True,
+        }
 
 
 def group_payloads(plan: SeedPlan, user_ids: list[str]) -> list[dict[str, Any]]:
@@ -236,7 +239,7 @@ def run(provider: Provider, plan: SeedPlan) -> SeedResult:
     """Create the plan's users, then its groups, through ``provider`` (a ScimError stops it;
     the caller undoes a partial seed, see ``views/control_data``)."""
     users_rt = provider.resource_type("User")
-    user_ids = [provider.create(users_rt, body)["id"] for body in user_payloads(plan)]
+    user_ids = [provider.create(users_rt, body)["id"] for body in iter_user_payloads(plan)]
     group_ids: list[str] = []
     memberships = 0
     if plan.groups:
