@@ -25,9 +25,9 @@ An operation stops after ``--budget`` seconds once it has three samples (a full 
 million users takes seconds). Seeding: ``bulk`` (default) sends POST /Bulk requests through
 the mock's operations, any size; ``seed`` is ``POST /_mock/seed``, one request of up to a
 million users (a second seed would collide on userNames, so one request seeds them all).
-``KiB/user`` is the server's resident memory (every process of it) after seeding, less what it was before,
-per user; ``disk KiB`` the database files per user. The growth factors compare the largest
-size with the smallest.
+``KiB/user`` is the server's resident memory (every process of it) after seeding, less what it
+was before, per user; ``disk KiB`` the database files per user. The growth factors compare the
+largest size with the smallest.
 """
 
 from __future__ import annotations
