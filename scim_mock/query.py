@@ -91,7 +91,6 @@ class QueryPlanner:
 
     def run(self, rts: list[ResourceType], query: Query) -> QueryResult:
         """Filter, sort and page resources of one or several types."""
-        selected: Sequence[tuple[ResourceType, Resource]] = []
         node = self.parse(rts, query.filter)
         if (
             node is None
@@ -103,7 +102,7 @@ class QueryPlanner:
             # A plain listing of one type, in creation order: read only the page asked for.
             return self.page(rts, StoreListing(self.store, rts[0], self.memberships), query)
         predicates = self.compile(rts, node)
-        selected = []
+        selected: Pairs = []
         for rt in rts:
             predicate = predicates.get(rt.name)
             if node is not None and predicate is None:
@@ -264,6 +263,18 @@ class QueryPlanner:
         return result
 
 
+def _window(index: int | slice, total: int) -> tuple[int, int]:
+    """(offset, limit) in the store of ``index`` into a listing of ``total`` resources."""
+    if isinstance(index, slice):
+        start, stop, step = index.indices(total)
+        if step != 1:
+            raise ValueError("a store listing is read in steps of one")
+        return start, max(stop - start, 0)
+    if not -total <= index < total:
+        raise IndexError(index)
+    return index % total, 1
+
+
 class StoreListing(Sequence[tuple[ResourceType, Resource]]):
     """Every resource of one type in creation order, read from the store a slice at a time.
 
@@ -289,15 +300,11 @@ class StoreListing(Sequence[tuple[ResourceType, Resource]]):
     def __getitem__(
         self, index: int | slice
     ) -> tuple[ResourceType, Resource] | list[tuple[ResourceType, Resource]]:
-        if isinstance(index, slice):
-            start, stop, step = index.indices(self.total)
-            if step != 1:
-                raise ValueError("a store listing is read in steps of one")
-            found = self.store.page(self.rt.name, start, max(stop - start, 0))
-            return [(self.rt, self.memberships.with_computed(self.rt, r)) for r in found]
-        if not -self.total <= index < self.total:
-            raise IndexError(index)
-        return self[index % self.total : index % self.total + 1][0]
+        found = [
+            (self.rt, self.memberships.with_computed(self.rt, r))
+            for r in self.store.page(self.rt.name, *_window(index, self.total))
+        ]
+        return found if isinstance(index, slice) else found[0]
 
     def ids(self) -> StoreIds:
         """The ids in the same order, for cursors (their anchors)."""
@@ -320,9 +327,11 @@ class StoreIds(Sequence[str]):
     def __getitem__(self, index: slice) -> list[str]: ...
 
     def __getitem__(self, index: int | slice) -> str | list[str]:
-        if isinstance(index, slice):
-            return [str(r.get("id")) for _, r in self.listing[index]]
-        return str(self.listing[index][1].get("id"))
+        # Read from the store as it is: an id needs none of the listing's computed values.
+        listing = self.listing
+        found = listing.store.page(listing.rt.name, *_window(index, len(listing)))
+        ids = [str(r.get("id")) for r in found]
+        return ids if isinstance(index, slice) else ids[0]
 
     def index(self, value: Any, start: int = 0, stop: int | None = None) -> int:
         found = self.listing.store.position(self.listing.rt.name, str(value))
