@@ -20,14 +20,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 import test_store
 from conftest import BASE, TOKEN, USER_SCHEMA
 from flask import Flask
@@ -213,71 +212,99 @@ def test_8_threads_creating_one_user_name_get_one_201_and_seven_409(
 # -- SIGKILL during a write load ---------------------------------------------------------------
 
 
-def _serve(store_args: list[str]) -> tuple[subprocess.Popen[bytes], str]:
-    """``scim-mock serve --port 0`` on the store; the process and its base URL."""
-    command = [sys.executable, "-m", "scim_mock", "serve", "--port", "0"]
-    command += ["--token", TOKEN, *store_args, "--quiet"]
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-    assert process.stdout is not None
-    line = process.stdout.readline().decode()  # printed once it listens
-    assert "serving" in line, line
-    return process, line.split(" at ", 1)[1].split()[0]
+class Served:
+    """``scim-mock serve --port 0`` on a store (with ``--workers N`` when ``workers``), in a
+    process group of its own so that a SIGKILL reaches the master and every worker."""
+
+    def __init__(self, store_args: list[str], workers: int = 0) -> None:
+        command = [sys.executable, "-m", "scim_mock", "serve", "--port", "0", "--token", TOKEN]
+        command += [*(["--workers", str(workers)] if workers else []), "--quiet", *store_args]
+        env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
+            start_new_session=True,
+        )  # fmt: skip
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()  # printed once it (every worker) may accept
+        if "serving" not in line:
+            self.kill()
+            pytest.fail(f"scim-mock serve did not start: {line!r}")
+        self.url = line.split(" at ", 1)[1].split(" ", 1)[0]
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers at once (a crash, not a shutdown)."""
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(timeout=10)
+        for stream in (self.process.stdout, self.process.stderr):
+            if stream is not None:
+                stream.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                pass
+        self.kill()
 
 
-def _request(url: str, body: dict[str, Any] | None = None) -> tuple[int, dict[str, Any]]:
-    data = None if body is None else json.dumps(body).encode()
-    method = "GET" if body is None else "POST"
-    req = urllib.request.Request(url, data=data, headers=HEADERS, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, {}
-
-
-def test_sigkill_during_writes_loses_no_answered_write(serve_store_args: list[str]) -> None:
-    server, base = _serve(serve_store_args)
+def sigkill_loses_no_answered_write(start: Callable[[], Served], answered_at_least: int) -> None:
+    """Four clients POST users; once ``answered_at_least`` were answered 201, SIGKILL the
+    server in the middle of the load; a server started again on the store has every one."""
+    server = start()
     answered: list[str] = []
     stop = threading.Event()
 
     def load(thread: int) -> None:
         i = 0
-        while not stop.is_set():
-            try:
-                status, body = _request(
-                    f"{base}/Users", {"schemas": [USER_SCHEMA], "userName": f"k{thread}-{i}"}
-                )
-            except Exception:  # noqa: BLE001 - refused, reset, cut short: not answered
-                return  # the server is gone: this write was never answered
-            if status == 201:
-                answered.append(body["id"])
-            i += 1
+        with requests.Session() as session:
+            while not stop.is_set():
+                try:
+                    reply = session.post(
+                        f"{server.url}/Users",
+                        json={"schemas": [USER_SCHEMA], "userName": f"k{thread}-{i}"},
+                        headers=HEADERS, timeout=10,
+                    )  # fmt: skip
+                    if reply.status_code == 201:
+                        answered.append(reply.json()["id"])
+                except requests.RequestException:
+                    return  # refused, reset, cut short: the server is gone, not answered
+                i += 1
 
     threads = [threading.Thread(target=load, args=(t,)) for t in range(4)]
     for thread in threads:
         thread.start()
     deadline = time.monotonic() + 60  # a guard against a hang, not a timing assertion
-    while len(answered) < 150 and time.monotonic() < deadline:
+    while len(answered) < answered_at_least and time.monotonic() < deadline:
         time.sleep(0.01)  # well inside the write load, not at a quiet moment
-    server.send_signal(signal.SIGKILL)
-    server.wait(timeout=10)
-    assert server.stdout is not None
-    server.stdout.close()
+    server.kill()
     stop.set()
     for thread in threads:
         thread.join(timeout=30)
-    assert len(answered) >= 150 and not any(t.is_alive() for t in threads)
-    restarted, base = _serve(serve_store_args)
-    try:
+    assert len(answered) >= answered_at_least and not any(t.is_alive() for t in threads)
+    restarted = start()
+    with requests.Session() as session:
         for id in answered:
-            status, body = _request(f"{base}/Users/{id}")
-            assert status == 200 and body["id"] == id
+            reply = session.get(f"{restarted.url}/Users/{id}", headers=HEADERS, timeout=30)
+            assert reply.status_code == 200 and reply.json()["id"] == id
+
+
+def test_sigkill_during_writes_loses_no_answered_write(serve_store_args: list[str]) -> None:
+    started: list[Served] = []
+
+    def start() -> Served:
+        started.append(Served(serve_store_args))
+        return started[-1]
+
+    try:
+        sigkill_loses_no_answered_write(start, answered_at_least=150)
     finally:
-        restarted.terminate()
-        restarted.wait(timeout=10)
-        assert restarted.stdout is not None
-        restarted.stdout.close()
+        for server in started:
+            server.stop()
 
 
 # -- query planning: indexed eq never scans ----------------------------------------------------

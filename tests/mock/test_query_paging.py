@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from store_contract import NoScan
 
 from scim_mock.config import MockConfig
 from scim_mock.provider import Query, ServiceProvider
@@ -24,19 +25,11 @@ USER = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group"
 
 
-class _Counting:
-    """A store mixin: fails any whole-type read while ``strict``; counts the rows pages return."""
+class _Counting(NoScan):
+    """A store mixin: fails any whole-type read while ``scanning`` (store_contract.NoScan);
+    counts the rows pages return."""
 
-    strict = False
     rows_read = 0
-
-    def list(self, resource_type: str) -> list[dict[str, Any]]:
-        assert not self.strict, f"read every {resource_type}"
-        return super().list(resource_type)  # type: ignore[misc, no-any-return]
-
-    def select(self, resource_type: str, predicate: Any) -> list[dict[str, Any]]:
-        assert not self.strict, f"read every {resource_type}"
-        return super().select(resource_type, predicate)  # type: ignore[misc, no-any-return]
 
     def page(self, resource_type: str, offset: int, limit: int) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = super().page(resource_type, offset, limit)  # type: ignore[misc]
@@ -72,7 +65,7 @@ def setup(request: pytest.FixtureRequest) -> Iterator[tuple[ServiceProvider, _Co
         provider.resource_type("Group"),
         {"schemas": [GROUP], "displayName": "deep", "members": [{"value": ids[260]}]},
     )
-    store.strict = True
+    store.scanning = True
     yield provider, store, ids
     getattr(store, "close", lambda: None)()
 
@@ -138,11 +131,11 @@ def test_a_filtered_or_sorted_listing_still_reads_the_type(
 ) -> None:
     provider, store, _ = setup
     users = provider.resource_type("User")
-    with pytest.raises(AssertionError, match="read every User"):
+    with pytest.raises(AssertionError, match="scanned User"):
         provider.query([users], Query(sort_by="userName", count=5))
-    with pytest.raises(AssertionError, match="read every User"):
+    with pytest.raises(AssertionError, match="scanned User"):
         provider.query([users], Query(filter='userName sw "u1"', count=5))
-    store.strict = False
+    store.scanning = False
     sorted_page = provider.query([users], Query(sort_by="userName", sort_order="descending",
                                                 count=2))  # fmt: skip
     assert [r["userName"] for _, r in sorted_page.resources] == ["u299", "u298"]

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,52 +22,10 @@ from typing import Any
 
 import pytest
 import requests
+from conftest import BASE, TOKEN, USER_SCHEMA
+from store_contract import HEADERS, Served, sigkill_loses_no_answered_write
 
-TOKEN = "workers-token"
-BASE = "/scim/v2"
-USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
-HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"}
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Served:
-    """A ``scim-mock serve --workers N`` process group on a free port."""
-
-    def __init__(self, store_args: list[str], workers: int = 2) -> None:
-        command = [sys.executable, "-m", "scim_mock", "serve", "--port", "0", "--token", TOKEN]
-        command += ["--workers", str(workers), "--quiet", *store_args]
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        # A session of its own, so that a SIGKILL reaches the master and every worker.
-        self.process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True,
-            start_new_session=True,
-        )  # fmt: skip
-        assert self.process.stdout is not None
-        line = self.process.stdout.readline()  # printed once every worker may accept
-        if "serving" not in line:
-            self.kill()
-            pytest.fail(f"scim-mock --workers did not start: {line!r}")
-        self.url = line.split(" at ", 1)[1].split(" ", 1)[0]
-
-    def kill(self) -> None:
-        """SIGKILL the master and its workers at once (a crash, not a shutdown)."""
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self.process.wait(timeout=10)
-        for stream in (self.process.stdout, self.process.stderr):
-            if stream is not None:
-                stream.close()
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                pass
-        self.kill()
 
 
 StoreArgs = Callable[[str], list[str]]
@@ -96,7 +52,7 @@ def served(store_args: StoreArgs) -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
     def start(name: str = "shared", workers: int = 2) -> Served:
-        server = Served(store_args(name), workers)
+        server = Served(store_args(name), workers=workers)
         started.append(server)
         return server
 
@@ -220,38 +176,4 @@ def test_keep_alive_connections_are_reused(served: Callable[..., Served]) -> Non
 def test_sigkill_of_two_workers_during_writes_loses_no_answered_write(
     served: Callable[..., Served],
 ) -> None:
-    server = served()
-    answered: list[str] = []
-    stop = threading.Event()
-
-    def load(thread: int) -> None:
-        i = 0
-        with requests.Session() as session:
-            while not stop.is_set():
-                try:
-                    reply = session.post(
-                        f"{server.url}/Users", json=_user(f"k{thread}-{i}"), headers=HEADERS,
-                        timeout=10,
-                    )  # fmt: skip
-                except requests.RequestException:
-                    return  # the server is gone: this write was never answered
-                if reply.status_code == 201:
-                    answered.append(reply.json()["id"])
-                i += 1
-
-    threads = [threading.Thread(target=load, args=(t,)) for t in range(4)]
-    for thread in threads:
-        thread.start()
-    deadline = time.monotonic() + 60  # a guard against a hang, not a timing assertion
-    while len(answered) < 200 and time.monotonic() < deadline:
-        time.sleep(0.01)  # inside the write load, not at a quiet moment
-    server.kill()
-    stop.set()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert len(answered) >= 200 and not any(t.is_alive() for t in threads)
-    restarted = served()
-    with requests.Session() as session:
-        for id in answered:
-            reply = session.get(f"{restarted.url}/Users/{id}", headers=HEADERS, timeout=30)
-            assert reply.status_code == 200 and reply.json()["id"] == id
+    sigkill_loses_no_answered_write(served, answered_at_least=200)
