@@ -211,6 +211,13 @@ def check_bearer(token: str) -> None:
 
 
 _BASE_URL_KEY = "scim_mock.base_url"
+#: What werkzeug's ``request.url_root`` is made of (scheme, host, script root; app-wide
+#: settings such as trusted hosts are fixed per app, and this cache is per process).
+_URL_ROOT_KEYS = (
+    "wsgi.url_scheme", "HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "SCRIPT_NAME",
+)  # fmt: skip
+_URL_ROOTS_KEPT = 256
+_url_roots: dict[tuple[Any, ...], str] = {}
 
 
 def base_url() -> str:
@@ -218,10 +225,18 @@ def base_url() -> str:
     # url_root keeps the WSGI script root: a tenant's mock (scim_mock.tenants) is mounted at
     # /tenants/<name>, and its locations must say so. Worked out once per request: a list page
     # or a large group asks for it once per location it writes.
-    cached = request.environ.get(_BASE_URL_KEY)
+    environ = request.environ
+    cached = environ.get(_BASE_URL_KEY)
     if cached is None:
-        cached = request.url_root.rstrip("/") + config().normalized_base_path
-        request.environ[_BASE_URL_KEY] = cached
+        # url_root depends only on these values; werkzeug's IRI decoding of it costs more than
+        # the rest of a GET's URL handling, so each distinct root is worked out once.
+        key = tuple(environ.get(name) for name in _URL_ROOT_KEYS)
+        root = _url_roots.get(key)
+        if root is None:
+            if len(_url_roots) >= _URL_ROOTS_KEPT:
+                _url_roots.clear()
+            root = _url_roots[key] = request.url_root.rstrip("/")
+        cached = environ[_BASE_URL_KEY] = root + config().normalized_base_path
     return str(cached)
 
 

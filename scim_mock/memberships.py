@@ -9,12 +9,12 @@ the provider builds it over its store, and an extension may supply a subclass.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from scim_mock.errors import InvalidValue, NotFound
 from scim_mock.schema import GROUP, USER, ResourceType, SchemaRegistry
 from scim_mock.store import ResourceStore
+from scim_mock.values import json_copy
 
 Resource = dict[str, Any]
 
@@ -91,7 +91,7 @@ class MembershipGraph:
 
     def with_computed(self, rt: ResourceType, resource: Resource) -> Resource:
         """A copy of ``resource`` with the derived values: User.groups, members[].display."""
-        resource = copy.deepcopy(resource)
+        resource = json_copy(resource)
         if rt.schema == USER:
             groups = self.groups_of(resource["id"])
             if groups:

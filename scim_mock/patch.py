@@ -19,7 +19,6 @@ Decisions where the RFC leaves room (each also noted where it is implemented):
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,7 +42,7 @@ from scim_mock.validation import (
     set_value,
     strip_read_only_value,
 )
-from scim_mock.values import container, is_present
+from scim_mock.values import container, is_present, json_copy
 
 __all__ = ["add", "apply_patch", "remove", "replace"]
 
@@ -81,7 +80,7 @@ def apply_patch(
     is applied (P-3.5.2-14). Required attributes are checked on the result (P-3.12-22).
     """
     parsed = parse_operations(operations, registry, resource_type)
-    result = copy.deepcopy(resource)
+    result = json_copy(resource)
     context = Context(registry, resource_type)
     for operation in parsed:
         if operation.op == "add":
@@ -130,7 +129,7 @@ def add(resource: dict[str, Any], target: Target | None, value: Any, context: Co
         return  # [] or {}: nothing to add
     attribute = resolved.attribute
     before = get_value(resource, resolved)
-    snapshot = copy.deepcopy(before)
+    snapshot = json_copy(before)
     if attribute.multi_valued:
         items = list(before) if isinstance(before, list) else []
         written = []
@@ -184,7 +183,7 @@ def replace(resource: dict[str, Any], target: Target | None, value: Any, context
         return
     attribute = resolved.attribute
     before = get_value(resource, resolved)
-    snapshot = copy.deepcopy(before)
+    snapshot = json_copy(before)
     if attribute.multi_valued:
         items: list[Any] = []
         for element in new if isinstance(new, list) else [new]:
@@ -262,7 +261,7 @@ def _update_matches(
     attribute = resolved.attribute
     items = _require_match(resource, target)
     matched = matching(items, target)
-    snapshot = copy.deepcopy(items)
+    snapshot = json_copy(items)
     if resolved.sub_attribute is not None:
         new = context.value(resolved, value)  # never None: value is not null here
         for element in matched:
@@ -302,7 +301,7 @@ def _replacement(
     attribute: Attribute, old: dict[str, Any], new: dict[str, Any], resolved: ResolvedAttribute
 ) -> dict[str, Any]:
     """A value replacing ``old``: set immutable sub-attributes must stay (omitted = kept)."""
-    result = copy.deepcopy(new)
+    result = json_copy(new)
     for sub in attribute.sub_attributes:
         if sub.mutability != "immutable" or not is_present(old.get(sub.name)):
             continue
@@ -342,7 +341,7 @@ def _merge(
     for name, sub_value in new.items():
         sub = attribute.sub_attribute(name)
         assert sub is not None  # canonicalized
-        _put_sub(merged, sub, copy.deepcopy(sub_value), resolved)
+        _put_sub(merged, sub, json_copy(sub_value), resolved)
     return merged
 
 
@@ -393,9 +392,9 @@ def _append(attribute: Attribute, items: list[Any], element: Any) -> Any:
                         sub.mutability == "immutable" or equal_values(sub, old, sub_value)
                     ):
                         continue
-                    existing[name] = copy.deepcopy(sub_value)
+                    existing[name] = json_copy(sub_value)
             return existing
-    items.append(copy.deepcopy(element))
+    items.append(json_copy(element))
     return items[-1]
 
 

@@ -8,7 +8,6 @@ writeOnly value (C-7-15, C-7-17, C-4.1.1-07), whatever the client asked for.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from scim_mock import errors
 from scim_mock.paths import PathSyntaxError, parse_attr_path
 from scim_mock.schema import Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
+from scim_mock.values import json_copy
 
 #: (container, canonical attribute name): container is None for common and core attributes,
 #: else the extension schema URN under which the attribute is stored (C-3.3-02).
@@ -143,7 +143,7 @@ def _complex(
                     continue
                 if sub.returned == "request" and sub.name not in (only or requested):
                     continue
-            kept[sub.name] = copy.deepcopy(sub_value)
+            kept[sub.name] = json_copy(sub_value)
         return kept or None
 
     if not attribute.multi_valued:
@@ -181,7 +181,7 @@ def _attribute(
     elif exclude is not None and (key in exclude.attributes or exclude.names_schema_of(resolved)):
         return None  # P-3.9-03
     if not attribute.is_complex:
-        return copy.deepcopy(value)
+        return json_copy(value)
     requested = include.sub_attributes.get(key, set()) if include is not None else set()
     drop = exclude.sub_attributes.get(key, set()) if exclude is not None else set()
     return _complex(attribute, value, only=only, drop=drop, requested=requested)
@@ -211,7 +211,7 @@ def project(
     projected: dict[str, Any] = {}
     for key, value in resource.items():
         if key == "schemas":
-            projected[key] = copy.deepcopy(value)
+            projected[key] = json_copy(value)
             continue
         urn = registry.canonical_urn(rt, key)
         if urn is not None and urn != rt.schema:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Schema"
 
 #: The schemas a provider serves at /Schemas but which describe no writable resource.
 DISCOVERY_SCHEMAS = (SERVICE_PROVIDER_CONFIG, RESOURCE_TYPE, SCHEMA)
+
+#: How many answers of :meth:`SchemaRegistry.resolve` (and ``canonical_urn``) are remembered.
+_REMEMBERED = 4096
 
 TYPES = ("string", "boolean", "decimal", "integer", "dateTime", "reference", "binary", "complex")
 
@@ -87,11 +91,15 @@ class Attribute:
 
     def sub_attribute(self, name: str) -> Attribute | None:
         """The sub-attribute called ``name`` (case-insensitive), if any."""
-        lowered = name.lower()
+        return self._sub_attributes_by_name.get(name.lower())
+
+    @cached_property
+    def _sub_attributes_by_name(self) -> dict[str, Attribute]:
+        # Asked for every sub-attribute value of every response; the first of a name wins.
+        by_name: dict[str, Attribute] = {}
         for sub in self.sub_attributes:
-            if sub.name.lower() == lowered:
-                return sub
-        return None
+            by_name.setdefault(sub.name.lower(), sub)
+        return by_name
 
     @property
     def is_complex(self) -> bool:
@@ -148,11 +156,14 @@ class Schema:
 
     def attribute(self, name: str) -> Attribute | None:
         """The top-level attribute called ``name`` (case-insensitive), if any."""
-        lowered = name.lower()
+        return self._attributes_by_name.get(name.lower())
+
+    @cached_property
+    def _attributes_by_name(self) -> dict[str, Attribute]:
+        by_name: dict[str, Attribute] = {}
         for attribute in self.attributes:
-            if attribute.name.lower() == lowered:
-                return attribute
-        return None
+            by_name.setdefault(attribute.name.lower(), attribute)
+        return by_name
 
     def to_json(self) -> dict[str, Any]:
         """The schema representation served at /Schemas/{id} (without meta)."""
@@ -257,6 +268,10 @@ class SchemaRegistry:
             for urn in rt.schema_ids:
                 if urn.lower() not in self._schemas:
                     raise ValueError(f"resource type {rt.name} names unknown schema {urn}")
+        # Every value of every request and response is resolved by name; the registry never
+        # changes, so answers are remembered (bounded: names also come from clients).
+        self._resolved: dict[tuple[Any, ...], ResolvedAttribute | None] = {}
+        self._canonical: dict[tuple[Any, ...], str | None] = {}
 
     @classmethod
     def load(
@@ -311,6 +326,17 @@ class SchemaRegistry:
 
     def canonical_urn(self, resource_type: ResourceType, urn: str) -> str | None:
         """The canonical spelling of ``urn`` if ``resource_type`` uses that schema."""
+        key = (resource_type.schema, resource_type.schema_extensions, urn)
+        try:
+            return self._canonical[key]
+        except KeyError:
+            pass
+        if len(self._canonical) >= _REMEMBERED:
+            self._canonical.clear()
+        found = self._canonical[key] = self._canonical_urn(resource_type, urn)
+        return found
+
+    def _canonical_urn(self, resource_type: ResourceType, urn: str) -> str | None:
         lowered = urn.lower()
         for candidate in resource_type.schema_ids:
             if candidate.lower() == lowered:
@@ -329,6 +355,23 @@ class SchemaRegistry:
         Unqualified names resolve against the common attributes and the core schema only: an
         extension attribute must be qualified with its URN (RFC 7644 §3.10).
         """
+        key = (resource_type.schema, resource_type.schema_extensions, attribute, sub_attribute, urn)
+        try:
+            return self._resolved[key]
+        except KeyError:
+            pass
+        if len(self._resolved) >= _REMEMBERED:
+            self._resolved.clear()
+        found = self._resolved[key] = self._resolve(resource_type, attribute, sub_attribute, urn)
+        return found
+
+    def _resolve(
+        self,
+        resource_type: ResourceType,
+        attribute: str,
+        sub_attribute: str | None,
+        urn: str | None,
+    ) -> ResolvedAttribute | None:
         rt_core = resource_type.schema
         if urn is not None:
             canonical = self.canonical_urn(resource_type, urn)

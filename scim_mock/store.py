@@ -14,7 +14,6 @@ caller hold across a read-modify-write.
 from __future__ import annotations
 
 import builtins
-import copy
 import itertools
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -38,6 +37,7 @@ from scim_mock.store_rules import (
     unique_key,
     without_member,
 )
+from scim_mock.values import json_copy
 
 # Re-exported: the store's callers name the shared types and rules through this module.
 __all__ = [
@@ -182,12 +182,12 @@ class InMemoryStore(StoreRules):
             stored["meta"].update(created=stamp, lastModified=stamp, version=self._next_version())
             self._resources.setdefault(resource_type, {})[id] = stored
             self._index(resource_type, stored)
-            return copy.deepcopy(stored)
+            return json_copy(stored)
 
     def get(self, resource_type: str, id: str) -> Resource:
         """The resource, or :class:`errors.NotFound` (also for an id of another type)."""
         with self._lock:
-            return copy.deepcopy(self._require(resource_type, id))
+            return json_copy(self._require(resource_type, id))
 
     def replace(
         self,
@@ -209,13 +209,13 @@ class InMemoryStore(StoreRules):
             self._check_version(current, expected_version)
             new = _shape(resource, id, dict(current["meta"]))
             if _content(new) == _content(current):
-                return copy.deepcopy(current)
+                return json_copy(current)
             self._check_unique(resource_type, new, id)
             self._touch(new, current, now)
             self._unindex(resource_type, current)
             self._resources[resource_type][id] = new
             self._index(resource_type, new)
-            return copy.deepcopy(new)
+            return json_copy(new)
 
     def delete(
         self, resource_type: str, id: str, *, expected_version: str | None = None
@@ -230,12 +230,12 @@ class InMemoryStore(StoreRules):
             self._check_version(current, expected_version)
             self._unindex(resource_type, current)
             del self._resources[resource_type][id]
-            return copy.deepcopy(current)
+            return json_copy(current)
 
     def list(self, resource_type: str) -> builtins.list[Resource]:
         """Every resource of the type, in creation order."""
         with self._lock:
-            return copy.deepcopy(builtins.list(self._resources.get(resource_type, {}).values()))
+            return json_copy(builtins.list(self._resources.get(resource_type, {}).values()))
 
     def select(
         self, resource_type: str, predicate: Callable[[Resource], bool]
@@ -247,7 +247,7 @@ class InMemoryStore(StoreRules):
         """
         with self._lock:
             table = self._resources.get(resource_type, {})
-            return [copy.deepcopy(r) for r in table.values() if predicate(r)]
+            return [json_copy(r) for r in table.values() if predicate(r)]
 
     def count(self, resource_type: str) -> int:
         """How many resources of the type exist."""
@@ -262,7 +262,7 @@ class InMemoryStore(StoreRules):
         with self._lock:
             table = self._resources.get(resource_type, {})
             window = itertools.islice(table.values(), max(offset, 0), max(offset, 0) + limit)
-            return [copy.deepcopy(r) for r in window]
+            return [json_copy(r) for r in window]
 
     def position(self, resource_type: str, id: str) -> int | None:
         """The 0-based place of ``id`` in creation order, or None (:class:`PagedStore`)."""
@@ -283,7 +283,7 @@ class InMemoryStore(StoreRules):
         with self._lock:
             name, case_exact = self._unique_spec[resource_type][attribute.lower()]
             id = self._unique.get((resource_type, name), {}).get(unique_key(value, case_exact))
-            return None if id is None else copy.deepcopy(self._resources[resource_type][id])
+            return None if id is None else json_copy(self._resources[resource_type][id])
 
     def find_by_external_id(self, resource_type: str, external_id: str) -> builtins.list[Resource]:
         """Resources whose externalId equals ``external_id`` exactly (caseExact, C-3.1-12).
@@ -293,7 +293,7 @@ class InMemoryStore(StoreRules):
         with self._lock:
             ids = self._external.get(resource_type, {}).get(external_id, {})
             table = self._resources[resource_type] if ids else {}
-            return [copy.deepcopy(table[i]) for i in ids]
+            return [json_copy(table[i]) for i in ids]
 
     def groups_of(self, member_id: str) -> builtins.list[str]:
         """Ids of the groups that list ``member_id`` directly in ``members`` (C-4.1.2-04)."""
@@ -336,12 +336,12 @@ class InMemoryStore(StoreRules):
     def snapshot(self) -> dict[str, Any]:
         """An opaque deep copy of the whole state, for :meth:`restore`."""
         with self._lock:
-            return {"resources": copy.deepcopy(self._resources), "version": self._version}
+            return {"resources": json_copy(self._resources), "version": self._version}
 
     def restore(self, snapshot: Mapping[str, Any]) -> None:
         """Return to a :meth:`snapshot`. The version counter never goes backwards."""
         with self._lock:
-            self._resources = copy.deepcopy(snapshot["resources"])
+            self._resources = json_copy(snapshot["resources"])
             self._version = max(self._version, int(snapshot["version"]))
             self._rebuild_indexes()
 

@@ -6,14 +6,13 @@ of a modification.
 
 from __future__ import annotations
 
-import copy
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from scim_mock import errors
-from scim_mock.values import normalize_text, parse_datetime
+from scim_mock.values import json_copy, normalize_text, parse_datetime
 
 Resource = dict[str, Any]
 #: Resource type name -> [(attribute name, caseExact)] whose values must be unique.
@@ -76,11 +75,11 @@ def _shape(resource: Mapping[str, Any], id: str, meta: dict[str, Any]) -> Resour
     P-3.3-01, C-3.1-07, C-3.1-14)."""
     shaped: Resource = {}
     if "schemas" in resource:
-        shaped["schemas"] = copy.deepcopy(resource["schemas"])
+        shaped["schemas"] = json_copy(resource["schemas"])
     shaped["id"] = id
     for key, value in resource.items():
         if key not in ("schemas", "id", "meta"):
-            shaped[key] = copy.deepcopy(value)
+            shaped[key] = json_copy(value)
     shaped["meta"] = meta
     return shaped
 
@@ -96,7 +95,7 @@ def _random_id() -> str:
 def without_member(group: Resource, member_id: str) -> Resource:
     """A copy of ``group`` without ``member_id`` among its members; a group left with none
     loses the attribute, which becomes unassigned (P-3.5.2.2-04)."""
-    new = copy.deepcopy(group)
+    new = json_copy(group)
     members = [
         m
         for m in new.get("members", [])

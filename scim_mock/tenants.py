@@ -49,6 +49,21 @@ class RootApp(Flask):
 
     tenants: Tenants | None = None
 
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask's answer for ``func``, worked out once per function.
+
+        Flask asks ``inspect`` whether each hook and view is a coroutine function on every
+        request (about ten per request here); the mock's never change, so remember the answer.
+        """
+        synced: dict[Any, Callable[..., Any]] = self.__dict__.setdefault("_synced", {})
+        try:
+            return synced[func]
+        except KeyError:
+            answer = synced[func] = super().ensure_sync(func)
+            return answer
+        except TypeError:  # an unhashable callable: ask every time
+            return super().ensure_sync(func)
+
     def wsgi_app(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """Dispatch to a tenant, else serve the request here."""
         if self.tenants is not None:

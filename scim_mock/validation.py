@@ -15,12 +15,18 @@ immutable check and :func:`merge_for_replace`).
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from scim_mock.errors import InvalidSyntax, InvalidValue, Mutability
 from scim_mock.schema import GROUP, Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
-from scim_mock.values import container, fold, is_present, parse_datetime, type_matches
+from scim_mock.values import (
+    container,
+    fold,
+    is_present,
+    json_copy,
+    parse_datetime,
+    type_matches,
+)
 
 SCHEMAS = "schemas"
 
@@ -235,7 +241,7 @@ def strip_read_only(
     the enterprise ``manager.displayName``. Values left empty are dropped.
     """
     result: dict[str, Any] = {}
-    for key, value in copy.deepcopy(resource).items():
+    for key, value in json_copy(resource).items():
         urn = registry.canonical_urn(resource_type, key)
         if key == SCHEMAS:
             result[key] = value
@@ -378,15 +384,15 @@ def merge_for_replace(
         new_value = get_value(result, resolved)
         if attribute.mutability == "readOnly":
             if is_present(old_value):
-                set_value(result, resolved, copy.deepcopy(old_value))
+                set_value(result, resolved, json_copy(old_value))
         elif attribute.mutability in ("writeOnly", "immutable"):
             if is_present(old_value) and not is_present(new_value):
-                set_value(result, resolved, copy.deepcopy(old_value))
+                set_value(result, resolved, json_copy(old_value))
         elif attribute.is_complex and not attribute.multi_valued:
             if isinstance(old_value, dict) and isinstance(new_value, dict):
                 for sub in attribute.sub_attributes:
                     if sub.mutability == "readOnly" and is_present(old_value.get(sub.name)):
-                        new_value[sub.name] = copy.deepcopy(old_value[sub.name])
+                        new_value[sub.name] = json_copy(old_value[sub.name])
     for urn in resource_type.schema_ids[1:]:
         if urn in result and urn not in result[SCHEMAS]:
             result[SCHEMAS].append(urn)

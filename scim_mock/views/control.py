@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from flask import Blueprint, Flask, Response, has_request_context, request
+from flask import Blueprint, Flask, Request, Response, has_request_context, request
 from werkzeug.exceptions import HTTPException
 
 from scim_mock import errors, http
@@ -64,17 +64,10 @@ class RequestLog(RequestJournal):
         super().__init__(size)
 
 
-def _now() -> datetime:
-    """Now on the mock clock when the app has one (``extras["clock"]``), else the wall clock."""
-    clock = http.state().extras.get("clock")
-    moment = clock.now() if clock is not None and hasattr(clock, "now") else None
-    return moment if isinstance(moment, datetime) else datetime.now(timezone.utc)
-
-
-def _request_body() -> bytes | None:
+def _request_body(req: Request) -> bytes | None:
     """The request body; a body the server refused to read (None) is not read here either."""
     try:
-        return request.get_data(cache=True)
+        return req.get_data(cache=True)
     except HTTPException:  # e.g. 413: the body exceeds MAX_CONTENT_LENGTH
         return None
 
@@ -94,9 +87,13 @@ def compat_sink(journal: Journal) -> Sink:
 
 def accepted_deviations(response: Response) -> list[Deviation]:
     """The deviations accepted for the current request; none when it was refused after all."""
+    return _accepted(request.environ, response)
+
+
+def _accepted(environ: dict[str, Any], response: Response) -> list[Deviation]:
     if response.status_code >= 400:
         return []
-    return list(request.environ.get(_COMPAT_KEY, ()))
+    return list(environ.get(_COMPAT_KEY, ()))
 
 
 def install_compat(app: Flask, journal: Journal) -> None:
@@ -110,37 +107,48 @@ def install_compat(app: Flask, journal: Journal) -> None:
 
 def install_recorder(app: Flask, log: RequestLog) -> None:
     """Record every SCIM exchange (not the /_mock ones) in ``log``."""
+    extras = app.extensions["scim_mock"].extras
+    # A tenant's app (scim_mock.tenants) knows its name; its paths are the tenant's own.
+    tenant = extras.get("tenant")
+
+    def now() -> datetime:
+        clock = extras.get("clock")
+        moment = clock.now() if clock is not None and hasattr(clock, "now") else None
+        return moment if isinstance(moment, datetime) else datetime.now(timezone.utc)
 
     @app.before_request
     def _start() -> None:
-        request.environ[_START_KEY] = (time.perf_counter(), _now())
+        request.environ[_START_KEY] = (time.perf_counter(), now())
 
     @app.after_request
     def _record(response: Response) -> Response:
-        if request.path.startswith("/_mock"):
+        # Every request pays for this hook: read the request object once, not through the
+        # context-local proxy for each value.
+        req = request._get_current_object()  # type: ignore[attr-defined]
+        path = req.path
+        if path.startswith("/_mock"):
             return response
-        started, moment = request.environ.get(_START_KEY) or (time.perf_counter(), _now())
+        environ = req.environ
+        started, moment = environ.get(_START_KEY) or (time.perf_counter(), now())
         # A streamed body is left alone: reading it here would change what the client gets.
         unread = response.direct_passthrough or response.is_streamed
-        # A tenant's app (scim_mock.tenants) knows its name; its paths are the tenant's own.
-        tenant = http.state().extras.get("tenant")
         log.record(
             Exchange(
-                method=request.method,
-                path=request.path,
-                query_string=request.query_string.decode("latin-1"),
-                request_headers=list(request.headers.items()),
-                request_content_type=request.content_type,
-                request_body=_request_body(),
-                request_length=request.content_length,
+                method=req.method,
+                path=path,
+                query_string=req.query_string.decode("latin-1"),
+                request_headers=list(req.headers.items()),
+                request_content_type=req.content_type,
+                request_body=_request_body(req),
+                request_length=req.content_length,
                 status=response.status_code,
-                response_headers=list(response.headers.items()),
+                response_headers=response.headers.to_wsgi_list(),
                 response_body=None if unread else response.get_data(),
                 duration_ms=(time.perf_counter() - started) * 1000,
                 time=moment,
                 tenant=tenant,
-                compat=[d.summary() for d in accepted_deviations(response)],
-                fault=request.environ.get(FAULT_KEY),
+                compat=[d.summary() for d in _accepted(environ, response)],
+                fault=environ.get(FAULT_KEY),
             )
         )
         return response
