@@ -8,6 +8,7 @@ writeOnly value (C-7-15, C-7-17, C-4.1.1-07), whatever the client asked for.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -206,6 +207,8 @@ def project(
             "attributes and excludedAttributes are mutually exclusive; send only one."
         )
     rt = _resource_type(registry, resource_type)
+    if not attributes and not excluded_attributes:
+        return _default_plan(registry, rt).project(resource)
     include = parse_selection(attributes, registry, rt) if attributes else None
     exclude = parse_selection(excluded_attributes, registry, rt) if excluded_attributes else None
     projected: dict[str, Any] = {}
@@ -248,3 +251,142 @@ def _extension(
         if kept is not None:
             projected[resolved.attribute.name] = kept
     return projected
+
+
+# -- the default representation --------------------------------------------------------------
+#
+# Nearly every response is the default representation (no attributes/excludedAttributes), and
+# what it does with a stored key depends only on the schema: the general path above resolves
+# every key and sub-attribute against the registry for every response. _DefaultPlan decides
+# once per key, by the same rules (_hidden, returned=request, extension objects), and then
+# only copies values.
+
+
+@dataclass(frozen=True)
+class _Shown:
+    """A stored key the default representation keeps: the name it is shown under, and for a
+    complex attribute the sub-attributes shown (lower-cased stored name -> name shown)."""
+
+    name: str
+    subs: dict[str, str] | None = None
+    multi_valued: bool = False
+    extension: bool = False
+
+
+def _shown(resolved: ResolvedAttribute) -> _Shown | None:
+    attribute = resolved.attribute
+    if _hidden(attribute) or attribute.returned == "request":
+        return None
+    if not attribute.is_complex:
+        return _Shown(attribute.name)
+    subs: dict[str, str] = {}
+    seen: set[str] = set()
+    for sub in attribute.sub_attributes:
+        lowered = sub.name.lower()
+        if lowered in seen:  # Attribute.sub_attribute answers with the first of a name
+            continue
+        seen.add(lowered)
+        if not _hidden(sub) and sub.returned != "request":
+            subs[lowered] = sub.name
+    return _Shown(attribute.name, subs, attribute.multi_valued)
+
+
+def _element(subs: dict[str, str], item: Any) -> dict[str, Any] | None:
+    if not isinstance(item, dict):
+        return None
+    kept: dict[str, Any] = {}
+    for name, value in item.items():
+        shown = subs.get(name.lower())
+        if shown is not None and value is not None:
+            kept[shown] = json_copy(value)
+    return kept or None
+
+
+#: Decisions one plan remembers (stored keys are the schema's, but a lenient variant may
+#: store others).
+_PLAN_KEYS = 4096
+
+
+class _DefaultPlan:
+    """The default projection of one resource type of one registry."""
+
+    def __init__(self, registry: SchemaRegistry, rt: ResourceType) -> None:
+        self.registry, self.rt = registry, rt
+        self._top: dict[str, _Shown | None] = {}
+        self._inner: dict[tuple[str, str], _Shown | None] = {}
+
+    def project(self, resource: dict[str, Any]) -> dict[str, Any]:
+        projected: dict[str, Any] = {}
+        for key, value in resource.items():
+            if key == "schemas":
+                projected[key] = json_copy(value)
+                continue
+            shown = self._top[key] if key in self._top else self._decide(key)
+            if shown is None:
+                continue
+            if shown.extension:
+                kept: Any = self._extension(shown.name, value)
+            else:
+                kept = self._value(shown, value)
+            if kept is not None:
+                projected[shown.name] = kept
+        return projected
+
+    def _value(self, shown: _Shown, value: Any) -> Any:
+        if shown.subs is None:
+            return json_copy(value)
+        if not shown.multi_valued:
+            return _element(shown.subs, value)
+        items = value if isinstance(value, list) else [value]
+        elements = [e for e in (_element(shown.subs, item) for item in items) if e is not None]
+        return elements or None
+
+    def _extension(self, urn: str, value: Any) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            return None
+        projected: dict[str, Any] = {}
+        for name, item in value.items():
+            key = (urn, name)
+            shown = self._inner[key] if key in self._inner else self._decide_inner(urn, name)
+            if shown is not None:  # a None value stays None, and is left out below
+                kept = self._value(shown, item)
+                if kept is not None:
+                    projected[shown.name] = kept
+        return projected or None
+
+    def _decide(self, key: str) -> _Shown | None:
+        urn = self.registry.canonical_urn(self.rt, key)
+        shown: _Shown | None
+        if urn is not None and urn != self.rt.schema:
+            shown = _Shown(urn, extension=True)
+        else:
+            resolved = self.registry.resolve(self.rt, key)
+            keep = resolved is not None and _key(resolved, self.rt)[0] is None
+            shown = _shown(resolved) if resolved is not None and keep else None
+        if len(self._top) >= _PLAN_KEYS:
+            self._top.clear()
+        self._top[key] = shown
+        return shown
+
+    def _decide_inner(self, urn: str, name: str) -> _Shown | None:
+        resolved = self.registry.resolve(self.rt, name, urn=urn)
+        shown = None if resolved is None else _shown(resolved)
+        if len(self._inner) >= _PLAN_KEYS:
+            self._inner.clear()
+        self._inner[(urn, name)] = shown
+        return shown
+
+
+_plans: weakref.WeakKeyDictionary[SchemaRegistry, dict[str, _DefaultPlan]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _default_plan(registry: SchemaRegistry, rt: ResourceType) -> _DefaultPlan:
+    plans = _plans.get(registry)
+    if plans is None:
+        plans = _plans.setdefault(registry, {})
+    plan = plans.get(rt.name)
+    if plan is None or (plan.rt is not rt and plan.rt != rt):
+        plan = plans[rt.name] = _DefaultPlan(registry, rt)
+    return plan

@@ -211,7 +211,7 @@ class ResourceType:
             ]
         return data
 
-    @property
+    @cached_property
     def schema_ids(self) -> tuple[str, ...]:
         """The core schema followed by every extension URN."""
         return (self.schema, *(e.schema for e in self.schema_extensions))
@@ -326,7 +326,7 @@ class SchemaRegistry:
 
     def canonical_urn(self, resource_type: ResourceType, urn: str) -> str | None:
         """The canonical spelling of ``urn`` if ``resource_type`` uses that schema."""
-        key = (resource_type.schema, resource_type.schema_extensions, urn)
+        key = (resource_type.schema_ids, urn)
         try:
             return self._canonical[key]
         except KeyError:
@@ -355,7 +355,7 @@ class SchemaRegistry:
         Unqualified names resolve against the common attributes and the core schema only: an
         extension attribute must be qualified with its URN (RFC 7644 §3.10).
         """
-        key = (resource_type.schema, resource_type.schema_extensions, attribute, sub_attribute, urn)
+        key = (resource_type.schema_ids, attribute, sub_attribute, urn)
         try:
             return self._resolved[key]
         except KeyError:

@@ -66,6 +66,10 @@ class RequestLog(RequestJournal):
 
 def _request_body(req: Request) -> bytes | None:
     """The request body; a body the server refused to read (None) is not read here either."""
+    if not req.content_length and "HTTP_TRANSFER_ENCODING" not in req.environ:
+        # Neither a length nor chunks: the request has no body (RFC 9112 §6.3), and most
+        # requests (GET, DELETE) are such; werkzeug would build a stream to read nothing.
+        return b""
     try:
         return req.get_data(cache=True)
     except HTTPException:  # e.g. 413: the body exceeds MAX_CONTENT_LENGTH

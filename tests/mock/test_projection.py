@@ -6,6 +6,8 @@ import copy
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scim_mock import errors
 from scim_mock.projection import parse_attribute_list, project
@@ -306,3 +308,76 @@ def test_parse_attribute_list(value: Any, expected: list[str] | None) -> None:
 def test_parse_attribute_list_refuses_non_strings(value: Any) -> None:
     with pytest.raises(errors.InvalidSyntax):
         parse_attribute_list(value)
+
+
+# -- the default representation's fast path ------------------------------------------------------
+#
+# project() without attributes/excludedAttributes takes a per-key plan (projection._DefaultPlan);
+# an excludedAttributes naming nothing the schema knows takes the general path with the same
+# meaning, so the two must agree on any stored resource, however odd.
+
+_NOTHING = ["noSuchAttribute"]
+
+
+def _odd(value: Any, mask: int) -> Any:
+    """``value`` with the sub-attribute names of its elements mis-cased and None members added
+    (stored data a lenient variant or an old version may hold)."""
+    if isinstance(value, list):
+        return [_odd(item, mask >> 1) for item in value]
+    if not isinstance(value, dict):
+        return value
+    odd = {(k.upper() if mask & 1 else k): v for k, v in value.items()}
+    if mask & 2:
+        odd.update({name: None for name in list(odd)[:1]}, nope=1)
+    return odd
+
+
+def _stored_resource(registry: SchemaRegistry, rt_name: str) -> st.SearchStrategy[dict[str, Any]]:
+    from tests.mock.fuzz_values import right_value, wrong_value
+
+    rt = registry.resource_type(rt_name)
+    assert rt is not None
+    top: dict[str, st.SearchStrategy[Any]] = {}
+    extensions: dict[str, dict[str, st.SearchStrategy[Any]]] = {}
+    for resolved in registry.attributes_of(rt):
+        attribute = resolved.attribute
+        right = right_value(attribute)
+        odd = st.tuples(right, st.integers(0, 15)).map(lambda pair: _odd(*pair))
+        # Mostly values of the right shape, where the sub-attribute rules matter.
+        value = st.one_of(right, odd, right, odd, wrong_value(attribute), st.none())
+        if resolved.is_extension:
+            assert resolved.schema is not None
+            extensions.setdefault(resolved.schema, {})[attribute.name] = value
+        else:
+            top[attribute.name] = value
+    top.update({name.upper(): st.just("x") for name in ("userName", "displayName", "label")})
+    optional = {
+        **top,
+        **{urn: st.fixed_dictionaries({}, optional=inner) for urn, inner in extensions.items()},
+        **{urn.upper(): st.just({"employeeNumber": "1"}) for urn in extensions},
+        "schemas": st.just([rt.schema]),
+        "unknownKey": st.integers(),
+        "urn:example:unknown:2.0:Ext": st.just({"a": 1}),
+    }
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+@pytest.mark.parametrize(
+    ("registry", "rt_name"), [(REGISTRY, "User"), (REGISTRY, "Group"), (WIDGETS, "Widget")]
+)
+@settings(max_examples=100, deadline=None)
+@given(data=st.data())
+def test_the_default_plan_agrees_with_the_general_path(
+    registry: SchemaRegistry, rt_name: str, data: st.DataObject
+) -> None:
+    resource = data.draw(_stored_resource(registry, rt_name))
+    fast = project(resource, registry, rt_name)
+    general = project(resource, registry, rt_name, None, _NOTHING)
+    assert fast == general
+    assert list(fast) == list(general)
+
+
+def test_the_default_plan_keeps_its_answers_apart_per_resource_type() -> None:
+    group = {"schemas": [GROUP], "displayName": "Admins", "userName": "not a Group attribute"}
+    assert project(group, REGISTRY, "Group") == {"schemas": [GROUP], "displayName": "Admins"}
+    assert project(BJENSEN, REGISTRY, "User")["userName"] == "bjensen"
