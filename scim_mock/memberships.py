@@ -14,7 +14,6 @@ from typing import Any
 from scim_mock.errors import InvalidValue, NotFound
 from scim_mock.schema import GROUP, USER, ResourceType, SchemaRegistry
 from scim_mock.store import ResourceStore
-from scim_mock.values import json_copy
 
 Resource = dict[str, Any]
 
@@ -90,8 +89,11 @@ class MembershipGraph:
     # -- derived values ------------------------------------------------------------------
 
     def with_computed(self, rt: ResourceType, resource: Resource) -> Resource:
-        """A copy of ``resource`` with the derived values: User.groups, members[].display."""
-        resource = json_copy(resource)
+        """``resource`` with the derived values added in place: User.groups, members[].display.
+
+        ``resource`` is the caller's own: every store result is a copy (:mod:`scim_mock.store`),
+        and copying it once more here cost every response (a list page: one per resource).
+        """
         if rt.schema == USER:
             groups = self.groups_of(resource["id"])
             if groups:
