@@ -11,6 +11,7 @@ import functools
 import hmac
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from flask import Response, current_app, request
@@ -62,8 +63,17 @@ def allow_only(*methods: str) -> Callable[[_View], _View]:
     return decorate
 
 
+#: The state of the app serving the request in this context, set by the app's ``wsgi_app``
+#: (:class:`scim_mock.tenants.RootApp`) for the request's duration: a request asks for it a
+#: dozen times, and ``current_app`` is a context-local proxy each time.
+SERVING: ContextVar[Any] = ContextVar("scim_mock.serving")
+
+
 def state() -> Any:
     """The mock's per-app state (``app.extensions['scim_mock']``)."""
+    serving = SERVING.get(None)
+    if serving is not None:
+        return serving
     return current_app.extensions["scim_mock"]
 
 
@@ -168,13 +178,16 @@ def json_body(max_size: int | None = None) -> Any:
         raise InvalidSyntax(f"The request body is not valid UTF-8: {exc.reason}.") from exc
     if not text.strip():
         raise InvalidSyntax("The request body is empty; a JSON object was expected.")
-    if _depth(text) > MAX_JSON_DEPTH:
+    # No document nests deeper than it has brackets: most bodies are spared the scan.
+    openers = text.count("{") + text.count("[")
+    if openers > MAX_JSON_DEPTH and _depth(text) > MAX_JSON_DEPTH:
         raise InvalidSyntax(f"The JSON document nests deeper than {MAX_JSON_DEPTH} levels.")
     try:
         document = json.loads(text, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as exc:
         raise InvalidSyntax(f"The request body is not valid JSON: {exc}.") from exc
-    if not _is_unicode(document):
+    # UTF-8 text holds no surrogate, so only a \u escape can make one.
+    if "\\u" in text and not _is_unicode(document):
         # "\ud800" escapes parse, but name no character: such text cannot be stored or sent
         # back in UTF-8 (P-3.8-01), so the document is refused as a whole.
         raise InvalidSyntax("The request body contains an unpaired UTF-16 surrogate escape.")

@@ -76,9 +76,11 @@ def parse_time(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Exchange:
-    """The plain values of one exchange, as the HTTP layer saw them."""
+    """The plain values of one exchange, as the HTTP layer saw them (never changed once
+    recorded; not a frozen dataclass, whose ``__init__`` costs three times as much, and one
+    is built for every request)."""
 
     method: str
     path: str
@@ -225,14 +227,14 @@ class RequestJournal:
 
     def record(self, exchange: Exchange) -> None:
         """Add ``exchange`` (its entry is built when read, or now for the listeners)."""
+        large = max(len(exchange.request_body or b""), len(exchange.response_body or b""))
         with self._lock:
             id = next(self._ids)
-            listeners = list(self._listeners)
-            large = max(len(exchange.request_body or b""), len(exchange.response_body or b""))
-            if not listeners and large <= BODY_LIMIT:
+            if not self._listeners and large <= BODY_LIMIT:
                 # Built when read; a larger body is cut to BODY_LIMIT now, not kept whole.
                 self._entries.append((exchange, id))
                 return
+            listeners = list(self._listeners)
             entry = build_entry(exchange, id)
             self._entries.append(entry)
         for listener in listeners:

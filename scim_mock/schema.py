@@ -272,6 +272,7 @@ class SchemaRegistry:
         # changes, so answers are remembered (bounded: names also come from clients).
         self._resolved: dict[tuple[Any, ...], ResolvedAttribute | None] = {}
         self._canonical: dict[tuple[Any, ...], str | None] = {}
+        self._attributes_of: dict[tuple[str, ...], tuple[ResolvedAttribute, ...]] = {}
 
     @classmethod
     def load(
@@ -400,6 +401,13 @@ class SchemaRegistry:
 
     def attributes_of(self, resource_type: ResourceType) -> Iterator[ResolvedAttribute]:
         """Every top-level attribute of ``resource_type``: common, core, then extensions."""
+        key = resource_type.schema_ids
+        found = self._attributes_of.get(key)
+        if found is None:
+            found = self._attributes_of[key] = tuple(self._all_attributes(resource_type))
+        return iter(found)
+
+    def _all_attributes(self, resource_type: ResourceType) -> Iterator[ResolvedAttribute]:
         for attribute in COMMON_ATTRIBUTES:
             yield ResolvedAttribute(None, attribute)
         for urn in resource_type.schema_ids:

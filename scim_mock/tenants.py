@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
+from scim_mock import http
 from scim_mock.errors import BadRequest, NotFound, ScimError
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -70,7 +71,11 @@ class RootApp(Flask):
             answer = self.tenants.dispatch(environ, start_response)
             if answer is not None:
                 return answer
-        return super().wsgi_app(environ, start_response)
+        token = http.SERVING.set(self.extensions.get("scim_mock"))
+        try:
+            return super().wsgi_app(environ, start_response)
+        finally:
+            http.SERVING.reset(token)
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,37 @@ class RequestLog(RequestJournal):
         super().__init__(size)
 
 
-def _request_body(req: Request) -> bytes | None:
-    """The request body; a body the server refused to read (None) is not read here either."""
-    if not req.content_length and "HTTP_TRANSFER_ENCODING" not in req.environ:
+#: WSGI environ key -> header name, as werkzeug's EnvironHeaders spells it ("HTTP_X_API_KEY" ->
+#: "X-Api-Key"); a client sends the same few headers on every request.
+_header_names: dict[str, str] = {}
+_HEADER_NAMES_KEPT = 1024
+_CONTENT_KEYS = ("CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
+    """The request's headers as ``request.headers.items()`` lists them (the same names, order
+    and values), without its per-header overhead: the journal records every request."""
+    pairs = []
+    for key, value in environ.items():
+        if key.startswith("HTTP_"):
+            if key in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
+                continue
+        elif key not in _CONTENT_KEYS or not value:
+            continue
+        name = _header_names.get(key)
+        if name is None:
+            if len(_header_names) >= _HEADER_NAMES_KEPT:
+                _header_names.clear()
+            bare = key[5:] if key.startswith("HTTP_") else key
+            name = _header_names[key] = bare.replace("_", "-").title()
+        pairs.append((name, value))
+    return pairs
+
+
+def _request_body(req: Request, length: int | None) -> bytes | None:
+    """The request body (``length``: its Content-Length); a body the server refused to read
+    (None) is not read here either."""
+    if not length and "HTTP_TRANSFER_ENCODING" not in req.environ:
         # Neither a length nor chunks: the request has no body (RFC 9112 §6.3), and most
         # requests (GET, DELETE) are such; werkzeug would build a stream to read nothing.
         return b""
@@ -136,15 +164,16 @@ def install_recorder(app: Flask, log: RequestLog) -> None:
         started, moment = environ.get(_START_KEY) or (time.perf_counter(), now())
         # A streamed body is left alone: reading it here would change what the client gets.
         unread = response.direct_passthrough or response.is_streamed
+        length = req.content_length
         log.record(
             Exchange(
                 method=req.method,
                 path=path,
                 query_string=req.query_string.decode("latin-1"),
-                request_headers=list(req.headers.items()),
-                request_content_type=req.content_type,
-                request_body=_request_body(req),
-                request_length=req.content_length,
+                request_headers=_header_pairs(environ),
+                request_content_type=environ.get("CONTENT_TYPE"),
+                request_body=_request_body(req, length),
+                request_length=length,
                 status=response.status_code,
                 response_headers=response.headers.to_wsgi_list(),
                 response_body=None if unread else response.get_data(),

@@ -130,3 +130,28 @@ def test_recording_can_be_turned_off() -> None:
     scim = make_scim(record_requests=False)
     scim.create_user("a")
     assert control(scim, "GET", "/requests") == (200, {"requests": []})
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {},
+        {"CONTENT_TYPE": "application/scim+json", "CONTENT_LENGTH": "12"},
+        {"CONTENT_TYPE": "", "CONTENT_LENGTH": ""},  # empty ones are not headers
+        {"HTTP_CONTENT_TYPE": "text/plain", "HTTP_X_API_KEY": "k", "HTTP_IF_NONE_MATCH": "*"},
+    ],
+)
+def test_the_journal_lists_request_headers_as_werkzeug_does(extra: dict[str, str]) -> None:
+    from werkzeug.datastructures import EnvironHeaders
+
+    from scim_mock.views.control import _header_pairs
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "HTTP_HOST": "127.0.0.1",
+        "HTTP_AUTHORIZATION": "Bearer t",
+        "HTTP_USER_AGENT": "client/1.0",
+        "wsgi.url_scheme": "http",
+        **extra,
+    }
+    assert _header_pairs(environ) == list(EnvironHeaders(environ).items())
