@@ -241,9 +241,9 @@ class SqlStore(StoreRules):
             new = _shape(resource, id, dict(current["meta"]))
             if _content(new) == _content(current):
                 return current
-            self._claim_unique(resource_type, new, id)
+            self._claim_unique(resource_type, new, id, current)
             self._touch(new, current, now)
-            self._store(resource_type, new)
+            self._store(resource_type, new, current)
             return new
 
     def delete(
@@ -253,8 +253,8 @@ class SqlStore(StoreRules):
         with self._write():
             current = self._require(resource_type, id)
             self._check_version(current, expected_version)
-            self._unindex(resource_type, id)
-            self._sql("DELETE FROM uniq WHERE rtype = ? AND id = ?", (resource_type, id))
+            self._unindex(resource_type, current)
+            self._release_unique(resource_type, self._unique_values(resource_type, current), id)
             self._sql("DELETE FROM resources WHERE rtype = ? AND id = ?", (resource_type, id))
             return current
 
@@ -362,7 +362,7 @@ class SqlStore(StoreRules):
                 current = self._require(self._group_type, group_id)
                 new = without_member(current, member_id)
                 self._touch(new, current, now)
-                self._store(self._group_type, new)
+                self._store(self._group_type, new, current)
             return touched
 
     # -- state -----------------------------------------------------------------------------
@@ -414,14 +414,15 @@ class SqlStore(StoreRules):
             raise errors.NotFound(f"{resource_type} {id!r} not found.")
         return found
 
-    def _store(self, resource_type: str, resource: Resource) -> None:
-        """Write a modified resource in place (its creation order stays) and re-index it."""
-        self._unindex(resource_type, resource["id"])
+    def _store(self, resource_type: str, resource: Resource, old: Resource) -> None:
+        """Write a modified resource (``old``: as stored) in place (its creation order stays)
+        and re-index it."""
+        self._unindex(resource_type, old, resource)
         self._sql(
             "UPDATE resources SET body = ? WHERE rtype = ? AND id = ?",
             (tables.dump(resource), resource_type, resource["id"]),
         )
-        self._index(resource_type, resource)
+        self._index(resource_type, resource, old)
 
     def _version(self) -> int:
         row = self._one("SELECT value FROM state WHERE name = 'version'")
@@ -441,10 +442,27 @@ class SqlStore(StoreRules):
                 found[name] = self._key(tables.dump(unique_key(value, case_exact)))
         return found
 
-    def _claim_unique(self, resource_type: str, resource: Resource, own_id: str | None) -> None:
-        """Take the resource's unique keys; :class:`errors.Uniqueness` when one is taken."""
+    def _claim_unique(
+        self,
+        resource_type: str,
+        resource: Resource,
+        own_id: str | None,
+        old: Resource | None = None,
+    ) -> None:
+        """Take the resource's unique keys (``old``: the resource as stored, for a replace);
+        :class:`errors.Uniqueness` when one is taken.
+
+        Keys are found by the values themselves, never by the owner's id, so the ``uniq`` table
+        needs no second index; a replace that keeps a value (a PATCH of displayName keeps the
+        userName) leaves its key alone when the database enforces uniqueness.
+        """
         keys = self._unique_values(resource_type, resource)
-        if not self._db_unique:
+        before = self._unique_values(resource_type, old) if old is not None else {}
+        if self._db_unique:
+            kept = {name for name, key in keys.items() if before.get(name) == key}
+            keys = {name: key for name, key in keys.items() if name not in kept}
+            before = {name: key for name, key in before.items() if name not in kept}
+        else:
             for name, key in keys.items():
                 row = self._one(
                     "SELECT id FROM uniq WHERE rtype = ? AND attr = ? AND key = ?",
@@ -453,7 +471,7 @@ class SqlStore(StoreRules):
                 if row is not None and self._conflict(row[0], own_id):
                     raise self._taken(resource_type, name, resource)
         if own_id is not None:
-            self._sql("DELETE FROM uniq WHERE rtype = ? AND id = ?", (resource_type, own_id))
+            self._release_unique(resource_type, before, own_id)
         insert = "INSERT INTO uniq VALUES (?, ?, ?, ?)" if self._db_unique else _PUT_UNIQ
         for name, key in keys.items():
             try:
@@ -461,32 +479,55 @@ class SqlStore(StoreRules):
             except self.integrity_error:
                 raise self._taken(resource_type, name, resource) from None
 
+    def _release_unique(self, resource_type: str, keys: Mapping[str, str], own_id: str) -> None:
+        """Free the keys ``own_id`` holds among ``keys`` (a lenient conflict rule may have let
+        another resource take one over; that one keeps it)."""
+        for name, key in keys.items():
+            self._sql(
+                "DELETE FROM uniq WHERE rtype = ? AND attr = ? AND key = ? AND id = ?",
+                (resource_type, name, key, own_id),
+            )
+
     @staticmethod
     def _taken(resource_type: str, name: str, resource: Resource) -> errors.Uniqueness:
         return errors.Uniqueness(
             f"{name} {resource[name]!r} is already used by another {resource_type}."
         )
 
-    def _index(self, resource_type: str, resource: Resource) -> None:
+    def _index(self, resource_type: str, resource: Resource, old: Resource | None = None) -> None:
+        """Add the ``vals`` and ``members`` rows of ``resource`` (those ``old``, the resource
+        as it was stored, did not have already: :meth:`_unindex` removed only the others)."""
         id = resource["id"]
         is_group = resource_type == self._group_type
-        self._many(
-            "INSERT INTO vals VALUES (?, ?, ?, ?)",
-            [
-                (resource_type, attr, self._key(tables.value_key(value)), id)
-                for attr, value in tables.indexed_values(resource, is_group)
-            ],
-        )
+        rows = self._value_rows(resource_type, resource)
+        if old is not None:
+            rows = rows - self._value_rows(resource_type, old)
+        self._many("INSERT INTO vals VALUES (?, ?, ?, ?)", sorted(rows))
         if is_group:
             self._many(
                 "INSERT INTO members (member, grp) VALUES (?, ?)",
                 [(self._key(m), id) for m in tables.member_ids(resource)],
             )
 
-    def _unindex(self, resource_type: str, id: str) -> None:
-        self._sql("DELETE FROM vals WHERE rtype = ? AND id = ?", (resource_type, id))
+    def _value_rows(self, resource_type: str, resource: Resource) -> set[tuple[str, str, str, str]]:
+        """The ``vals`` rows of a resource, each once (two emails may share a value)."""
+        is_group = resource_type == self._group_type
+        id = resource["id"]
+        return {
+            (resource_type, attr, self._key(tables.value_key(value)), id)
+            for attr, value in tables.indexed_values(resource, is_group)
+        }
+
+    def _unindex(self, resource_type: str, old: Resource, new: Resource | None = None) -> None:
+        """Remove the ``vals`` rows of ``old`` (as stored) that ``new`` does not have, found by
+        their values (no index by owner needed), and a group's ``members`` rows."""
+        rows = self._value_rows(resource_type, old)
+        if new is not None:
+            rows = rows - self._value_rows(resource_type, new)
+        for row in sorted(rows):
+            self._sql("DELETE FROM vals WHERE rtype = ? AND attr = ? AND key = ? AND id = ?", row)
         if resource_type == self._group_type:
-            self._sql("DELETE FROM members WHERE grp = ?", (id,))
+            self._sql("DELETE FROM members WHERE grp = ?", (old["id"],))
 
     def _rebuild_indexes(self) -> None:
         for table in ("uniq", "vals", "members"):

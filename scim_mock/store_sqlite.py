@@ -126,7 +126,16 @@ class SqliteStore(SqlStore):
             fcntl.flock(self._writers, fcntl.LOCK_UN)
 
     def _create_tables(self) -> None:
-        self._current().conn.executescript(tables.SCHEMA)
+        conn = self._current().conn
+        marks = ", ".join("?" for _ in tables.OLD_LAYOUT)
+        old = conn.execute(
+            f"SELECT 1 FROM sqlite_master WHERE type = 'index' AND name IN ({marks})",  # noqa: S608
+            tables.OLD_LAYOUT,
+        ).fetchone()
+        if old is not None:
+            # The unique keys are rebuilt from the resources by _setup (no 'unique' mark).
+            conn.executescript(tables.MIGRATE)
+        conn.executescript(tables.SCHEMA)
 
     def close(self) -> None:
         """Close the connection (a later call opens it again)."""

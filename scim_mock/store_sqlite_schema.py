@@ -4,6 +4,11 @@ tables of both SQL backends (scim_mock.store_sql; PostgreSQL's DDL is in scim_mo
 ``resources`` holds each resource's JSON body; ``uniq`` the normalised unique values (its primary
 key is what refuses a duplicate); ``vals`` the values ``eq`` is answered from (externalId,
 emails.value, members.value); ``members`` the membership index; ``state`` the version counter.
+
+``uniq`` and ``vals`` are one B-tree each (WITHOUT ROWID, no second index): a write's rows are
+found by their values, which the store computes from the resource as stored, so no index by
+owner is needed, and every index fewer is a page fewer for each commit to write. Files made with
+the earlier layout (an index by owner on both) are migrated when opened (:data:`OLD_LAYOUT`).
 """
 
 from __future__ import annotations
@@ -33,18 +38,24 @@ CREATE TABLE IF NOT EXISTS uniq (
     PRIMARY KEY (rtype, attr, key)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS resources_by_type ON resources (rtype, seq);
-CREATE INDEX IF NOT EXISTS uniq_by_id ON uniq (rtype, id);
 CREATE TABLE IF NOT EXISTS vals (
-    rtype TEXT NOT NULL, attr TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS vals_by_key ON vals (rtype, attr, key);
-CREATE INDEX IF NOT EXISTS vals_by_id ON vals (rtype, id);
+    rtype TEXT NOT NULL, attr TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL,
+    PRIMARY KEY (rtype, attr, key, id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS members (
     pos INTEGER PRIMARY KEY AUTOINCREMENT, member TEXT NOT NULL, grp TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS members_by_member ON members (member);
 CREATE INDEX IF NOT EXISTS members_by_group ON members (grp);
 CREATE TABLE IF NOT EXISTS state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+#: Indexes of the earlier layout; a file that has one gets ``uniq`` and ``vals`` rebuilt.
+OLD_LAYOUT = ("uniq_by_id", "vals_by_id", "vals_by_key")
+MIGRATE = """
+DROP INDEX IF EXISTS uniq_by_id;
+DROP TABLE IF EXISTS vals;
+DELETE FROM state WHERE name = 'unique';
 """
 
 

@@ -15,6 +15,7 @@ immutable check and :func:`merge_for_replace`).
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from scim_mock.errors import InvalidSyntax, InvalidValue, Mutability
@@ -303,10 +304,8 @@ def check_required(
     for urn in required_extensions:
         if urn.lower() not in listed:
             raise InvalidValue(f"Extension {urn} is required for {resource_type.name}.")
-    for resolved in registry.attributes_of(resource_type):
+    for resolved, required_subs in _required_checks(registry, resource_type):
         attribute = resolved.attribute
-        if attribute.mutability == "readOnly":
-            continue
         holder = container(resource, resolved)
         if holder is None and resolved.schema not in required_extensions:
             continue  # an optional extension the resource does not use
@@ -318,13 +317,43 @@ def check_required(
         if attribute.required and isinstance(value, str) and not value.strip():
             # A blank userName/displayName identifies nothing (RFC 7643 §4.1.1: non-empty).
             raise InvalidValue(f"Required attribute '{display_path(resolved)}' is blank.")
-        if attribute.is_complex:
+        if required_subs:
             for element in value if isinstance(value, list) else [value]:
-                for sub in attribute.sub_attributes:
-                    if sub.required and sub.mutability != "readOnly":
-                        if not isinstance(element, dict) or not is_present(element.get(sub.name)):
-                            path = display_path(ResolvedAttribute(resolved.schema, attribute, sub))
-                            raise InvalidValue(f"Required sub-attribute '{path}' is missing.")
+                for sub in required_subs:
+                    if not isinstance(element, dict) or not is_present(element.get(sub.name)):
+                        path = display_path(ResolvedAttribute(resolved.schema, attribute, sub))
+                        raise InvalidValue(f"Required sub-attribute '{path}' is missing.")
+
+
+_RequiredChecks = tuple[tuple[ResolvedAttribute, tuple[Attribute, ...]], ...]
+_required: weakref.WeakKeyDictionary[SchemaRegistry, dict[tuple[str, ...], _RequiredChecks]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _required_checks(registry: SchemaRegistry, resource_type: ResourceType) -> _RequiredChecks:
+    """The attributes :func:`check_required` looks at, in the registry's order, each with its
+    required sub-attributes: the ones that are required or have required sub-attributes (and
+    are not readOnly). The others can fail no check, and every write used to walk them all."""
+    by_type = _required.get(registry)
+    if by_type is None:
+        by_type = _required.setdefault(registry, {})
+    found = by_type.get(resource_type.schema_ids)
+    if found is None:
+        checks = []
+        for resolved in registry.attributes_of(resource_type):
+            attribute = resolved.attribute
+            if attribute.mutability == "readOnly":
+                continue
+            subs = tuple(
+                sub
+                for sub in attribute.sub_attributes
+                if sub.required and sub.mutability != "readOnly"
+            )
+            if attribute.required or (attribute.is_complex and subs):
+                checks.append((resolved, subs if attribute.is_complex else ()))
+        found = by_type[resource_type.schema_ids] = tuple(checks)
+    return found
 
 
 def check_immutable(

@@ -15,6 +15,7 @@ import store_contract
 from conftest import BASE, TOKEN, USER_SCHEMA
 from store_contract import HEADERS, UNIQUE, OpenStore
 
+from scim_mock import errors
 from scim_mock.app import create_app
 from scim_mock.config import MockConfig
 from scim_mock.store import ResourceStore, ValueIndex
@@ -87,3 +88,81 @@ def test_8_threads_creating_distinct_users_lose_nothing(tmp_path: Path) -> None:
     reopened = SqliteStore(str(tmp_path / "m.sqlite"))
     assert reopened.count("User") == 4000
     reopened.close()
+
+
+# The side tables as files made before 2026-12-05 have them: a second index by owner on both.
+_EARLIER_LAYOUT = """
+CREATE TABLE resources (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, rtype TEXT NOT NULL, id TEXT NOT NULL,
+    body TEXT NOT NULL, UNIQUE (rtype, id)
+);
+CREATE TABLE uniq (
+    rtype TEXT NOT NULL, attr TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL,
+    PRIMARY KEY (rtype, attr, key)
+) WITHOUT ROWID;
+CREATE INDEX resources_by_type ON resources (rtype, seq);
+CREATE INDEX uniq_by_id ON uniq (rtype, id);
+CREATE TABLE vals (rtype TEXT NOT NULL, attr TEXT NOT NULL, key TEXT NOT NULL, id TEXT NOT NULL);
+CREATE INDEX vals_by_key ON vals (rtype, attr, key);
+CREATE INDEX vals_by_id ON vals (rtype, id);
+CREATE TABLE members (
+    pos INTEGER PRIMARY KEY AUTOINCREMENT, member TEXT NOT NULL, grp TEXT NOT NULL
+);
+CREATE TABLE state (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+def test_a_file_of_the_earlier_layout_is_migrated_with_its_keys(tmp_path: Path) -> None:
+    import json
+    import sqlite3
+
+    path = str(tmp_path / "earlier.sqlite")
+    body = {
+        "schemas": [USER_SCHEMA], "id": "u1", "userName": "Babs",
+        "emails": [{"value": "babs@example.com"}, {"value": "BABS@example.com"}],
+        "meta": {"resourceType": "User", "created": "2026-01-01T00:00:00.000Z",
+                 "lastModified": "2026-01-01T00:00:00.000Z", "version": 'W/"1"'},
+    }  # fmt: skip
+    conn = sqlite3.connect(path)
+    conn.executescript(_EARLIER_LAYOUT)
+    conn.execute("INSERT INTO resources (rtype, id, body) VALUES ('User', 'u1', ?)",
+                 (json.dumps(body),))  # fmt: skip
+    conn.execute("INSERT INTO state VALUES ('version', '1'), ('unique', 'x')")
+    conn.commit()
+    conn.close()
+
+    store = SqliteStore(path, UNIQUE)
+    try:
+        master = store._current().conn.execute("SELECT name FROM sqlite_master")
+        names = {row[0] for row in master}
+        assert not names & {"uniq_by_id", "vals_by_id", "vals_by_key"}
+        assert store.get("User", "u1")["userName"] == "Babs"
+        found = store.find_unique("User", "userName", "babs")
+        assert found is not None and found["id"] == "u1"
+        emails = store.find_by_value("User", "emails.value", "babs@example.com")
+        assert [r["id"] for r in emails or []] == ["u1"]
+        with pytest.raises(errors.Uniqueness):
+            store.create("User", {"schemas": [USER_SCHEMA], "userName": "BABS"})
+        store.delete("User", "u1")
+        assert store.find_by_value("User", "emails.value", "babs@example.com") == []
+        store.create("User", {"schemas": [USER_SCHEMA], "userName": "babs"})  # free again
+    finally:
+        store.close()
+
+
+def test_a_replace_moves_only_the_keys_and_values_that_changed(store: SqliteStore) -> None:
+    created = store.create("User", {"schemas": [USER_SCHEMA], "userName": "a",
+                                    "emails": [{"value": "a@example.com"}]})  # fmt: skip
+    other = store.create("User", {"schemas": [USER_SCHEMA], "userName": "b"})
+    id = created["id"]
+    moved = {**created, "displayName": "A", "emails": [{"value": "c@example.com"}]}
+    store.replace("User", id, moved)
+    assert store.find_by_value("User", "emails.value", "a@example.com") == []
+    found = store.find_by_value("User", "emails.value", "C@example.com") or []
+    assert [r["id"] for r in found] == [id]
+    store.replace("User", id, {**created, "userName": "renamed"})
+    assert store.find_unique("User", "userName", "a") is None
+    assert store.find_unique("User", "userName", "RENAMED")["id"] == id  # type: ignore[index]
+    store.replace("User", other["id"], {**other, "userName": "a"})  # the old name is free
+    rows = store._current().conn.execute("SELECT COUNT(*) FROM uniq").fetchone()[0]
+    assert rows == 2
