@@ -1,7 +1,7 @@
 """Throughput of the mock with wrk, beside a bare Flask app (the ceiling) and scim2-server.
 
 Usage: ``python bench/throughput.py [--seconds 10] [--connections 10] [--threads 2]
-[--users 1000] [--warmup 2] [--targets mock,mock-memory,bare-flask,scim2-server]
+[--users 1000] [--warmup 2] [--rounds 1] [--targets mock,mock-memory,bare-flask,scim2-server]
 [--ops get,filter,list,patch,post] [--mock-args "--workers 2 --db {db}"]
 [--mock-memory-args "--workers 1"]``
 
@@ -25,8 +25,10 @@ GET /Users?filter=userName eq "...", GET /Users?startIndex=1&count=50, PATCH rep
 displayName (application/scim+json), POST /Users (a unique userName per request), in that
 order, so that the reads see exactly the seeded users. The table gives requests/s, p50/p99
 latency and the failed responses; the ratios compare the mock with scim2-server (each
-operation) and with the bare app (GET by id). Any failed response or socket error is shouted
-and makes the exit status 1: a figure made of errors is not a figure.
+operation) and with the bare app (GET by id). ``--rounds N`` starts every target N times, in
+turn (a shared machine's load comes and goes), prints every round, and takes the ratios from
+the medians. Any failed response or socket error is shouted and makes the exit status 1: a
+figure made of errors is not a figure.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import argparse
 import json
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -83,6 +86,7 @@ class Row:
     socket_errors: int
     p50_ms: float
     p99_ms: float
+    round: int = 1
 
     @property
     def rate(self) -> float:
@@ -102,6 +106,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--warmup", type=int, default=2, help="seconds of unreported GET by id first (0: none)"
     )
+    parser.add_argument(
+        "--rounds", type=int, default=1,
+        help="start every target this many times, in turn; ratios use the medians",
+    )  # fmt: skip
     parser.add_argument("--targets", default=",".join(TARGETS), help=f"of {', '.join(TARGETS)}")
     parser.add_argument("--ops", default=",".join(OPS), help=f"of {', '.join(OPS)}")
     parser.add_argument(
@@ -194,27 +202,56 @@ def run_wrk(
 
 
 def print_table(rows: list[Row]) -> None:
-    """The figures, one line per (target, operation)."""
+    """The figures, one line per (target, operation) and round."""
     width = max(len(row.target) for row in rows)
-    print(f"\n{'target':<{width}}  {'operation':<34} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'failed':>7} {'sockerr':>7}")  # fmt: skip
+    rounds = max(row.round for row in rows) > 1
+    head = f"{'round':>5}  " if rounds else ""
+    print(f"\n{head}{'target':<{width}}  {'operation':<34} {'req/s':>8} {'p50 ms':>8} "
+          f"{'p99 ms':>8} {'failed':>7} {'sockerr':>7}")  # fmt: skip
     for row in rows:
         flag = "   <-- ERRORS, NOT A FIGURE" if row.bad else ""
-        print(f"{row.target:<{width}}  {OPS[row.op]:<34} {row.rate:8.0f} {row.p50_ms:8.2f} "
-              f"{row.p99_ms:8.2f} {row.failed:7d} {row.socket_errors:7d}{flag}")  # fmt: skip
+        lead = f"{row.round:>5}  " if rounds else ""
+        print(f"{lead}{row.target:<{width}}  {OPS[row.op]:<34} {row.rate:8.0f} "
+              f"{row.p50_ms:8.2f} {row.p99_ms:8.2f} {row.failed:7d} {row.socket_errors:7d}"
+              f"{flag}")  # fmt: skip
+
+
+def medians(rows: list[Row]) -> dict[tuple[str, str], tuple[float, bool]]:
+    """(target key, operation) -> the median req/s over the rounds, and whether any round of
+    it had errors."""
+    rates: dict[tuple[str, str], list[float]] = {}
+    bad: dict[tuple[str, str], bool] = {}
+    for row in rows:
+        rates.setdefault((row.key, row.op), []).append(row.rate)
+        bad[(row.key, row.op)] = bad.get((row.key, row.op), False) or row.bad
+    return {key: (statistics.median(values), bad[key]) for key, values in rates.items()}
+
+
+def print_medians(rows: list[Row]) -> None:
+    """Median, lowest and highest req/s of every (target, operation) over the rounds."""
+    names = {row.key: row.target for row in rows}
+    width = max(len(name) for name in names.values())
+    count = max(row.round for row in rows)
+    print(f"\nover {count} rounds:")
+    print(f"{'target':<{width}}  {'operation':<34} {'median':>8} {'lowest':>8} {'highest':>8}")
+    for (key, op), (median, _) in medians(rows).items():
+        rates = [row.rate for row in rows if row.key == key and row.op == op]
+        print(f"{names[key]:<{width}}  {OPS[op]:<34} {median:8.0f} {min(rates):8.0f} "
+              f"{max(rates):8.0f}")  # fmt: skip
 
 
 def print_ratios(rows: list[Row]) -> None:
-    """mock / scim2-server for every operation, mock / bare Flask for GET by id."""
-    by = {(row.key, row.op): row for row in rows}
+    """mock / scim2-server for every operation, mock / bare Flask for GET by id (of the
+    medians when there are several rounds)."""
+    by = medians(rows)
     for mock in ("mock", "mock-memory"):
         for other, ops in (("scim2-server", list(OPS)), ("bare-flask", ["get"])):
             parts = []
             for op in ops:
                 mine, theirs = by.get((mock, op)), by.get((other, op))
-                if mine and theirs and theirs.rate:
-                    mark = " (errors!)" if mine.bad or theirs.bad else ""
-                    parts.append(f"{op} {mine.rate / theirs.rate:.2f}x{mark}")
+                if mine and theirs and theirs[0]:
+                    mark = " (errors!)" if mine[1] or theirs[1] else ""
+                    parts.append(f"{op} {mine[0] / theirs[0]:.2f}x{mark}")
             if parts:
                 print(f"ratio {mock} / {other}: " + ", ".join(parts))
 
@@ -229,21 +266,27 @@ def main() -> int:
         return 2
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="scim-throughput-") as tmp:
-        for target in targets:
-            folder = Path(tmp) / target
-            folder.mkdir()
-            with start(target, args, folder) as server:
-                users = post_users(server.url, f"bench-{uuid.uuid4().hex[:6]}", args.users)
-                (folder / "ids").write_text("".join(f"{i}\n" for i, _ in users))
-                (folder / "names").write_text("".join(f"{n}\n" for _, n in users))
-                print(f"{server.name} at {server.url}: {args.users} users seeded", flush=True)
-                if args.warmup > 0:  # the workers' first requests (lazy imports, caches)
-                    run_wrk(target, server, "get", args, folder, args.warmup)
-                for op in ops:
-                    rows.append(run_wrk(target, server, op, args, folder, args.seconds))
+        for round_no in range(1, max(args.rounds, 1) + 1):
+            for target in targets:
+                folder = Path(tmp) / f"{target}-{round_no}"
+                folder.mkdir()
+                with start(target, args, folder) as server:
+                    users = post_users(server.url, f"bench-{uuid.uuid4().hex[:6]}", args.users)
+                    (folder / "ids").write_text("".join(f"{i}\n" for i, _ in users))
+                    (folder / "names").write_text("".join(f"{n}\n" for _, n in users))
+                    print(f"{server.name} at {server.url}: {args.users} users seeded",
+                          flush=True)  # fmt: skip
+                    if args.warmup > 0:  # the workers' first requests (lazy imports, caches)
+                        run_wrk(target, server, "get", args, folder, args.warmup)
+                    for op in ops:
+                        row = run_wrk(target, server, op, args, folder, args.seconds)
+                        row.round = round_no
+                        rows.append(row)
     print(f"\nwrk --connections {args.connections} --threads {args.threads} --duration "
           f"{args.seconds}s, keep-alive, {args.users} users seeded per target")  # fmt: skip
     print_table(rows)
+    if args.rounds > 1:
+        print_medians(rows)
     print()
     print_ratios(rows)
     bad = [row for row in rows if row.bad]

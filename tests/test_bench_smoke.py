@@ -58,6 +58,22 @@ def test_throughput_prints_a_figure_per_operation_without_errors() -> None:
     assert "ERRORS" not in out
 
 
+def test_throughput_rounds_print_every_round_and_the_medians() -> None:
+    """Two rounds of one target and operation: a row per round, then median/lowest/highest."""
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed")
+    out = _run("throughput.py", "--seconds", "1", "--connections", "2", "--threads", "1",
+               "--users", "5", "--warmup", "0", "--targets", "bare-flask", "--ops", "get",
+               "--rounds", "2")  # fmt: skip
+    rounds = [line.split()[0] for line in out.splitlines() if "bare Flask (2 workers)  GET" in line]
+    assert rounds[:2] == ["1", "2"], out
+    median = re.search(rf"^bare Flask \(2 workers\)\s+GET /Users/\{{id\}}\s+({NUMBER})\s+"
+                       rf"({NUMBER})\s+({NUMBER})$", out, re.M)  # fmt: skip
+    assert median is not None, out
+    middle, lowest, highest = (float(x) for x in median.groups())
+    assert 0 < lowest <= middle <= highest, out
+
+
 def test_scale_prints_seed_memory_and_latencies_for_both_backends() -> None:
     """200 users in memory and in SQLite: a row each, and the growth line needs two sizes."""
     out = _run("scale.py", "--sizes", "100,200", "--samples", "3", "--cursor-pages", "1",
