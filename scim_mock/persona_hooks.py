@@ -126,7 +126,7 @@ class PersonaExtension(MockExtension):
 
         @app.before_request
         def _rate_limit() -> None:
-            if request.path.startswith("/_mock") or runtime.choice("rate-limit") is None:
+            if runtime.choice("rate-limit") is None or request.path.startswith("/_mock"):
                 return
             wait = runtime.throttle(client_key(request.headers.get("Authorization")))
             if wait is not None:

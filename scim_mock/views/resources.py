@@ -35,6 +35,8 @@ def _rt(endpoint: str) -> ResourceType:
 
 
 def _projection() -> tuple[list[str] | None, list[str] | None]:
+    if not request.environ.get("QUERY_STRING"):  # most requests: no need to parse the query
+        return None, None
     return (
         parse_attribute_list(request.args.get("attributes")),
         parse_attribute_list(request.args.get("excludedAttributes")),
@@ -43,7 +45,9 @@ def _projection() -> tuple[list[str] | None, list[str] | None]:
 
 def _check_projection(rt: ResourceType) -> None:
     """Refuse bad attributes/excludedAttributes before a write, not after it (RFC 7644 §3.9)."""
-    _provider().check_projection(rt, *_projection())
+    attributes, excluded = _projection()
+    if attributes is not None or excluded is not None:  # without either, nothing to refuse
+        _provider().check_projection(rt, attributes, excluded)
 
 
 def _single(rt: ResourceType, resource: dict[str, Any], status: int = 200) -> Response:
