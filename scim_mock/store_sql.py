@@ -48,14 +48,10 @@ from scim_mock.store_rules import (
     unique_key,
     without_member,
 )
+from scim_mock.store_sql_index import SideTables
 
 _PUT_STATE = (
     "INSERT INTO state VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-)
-#: A later holder takes the key over (only with a conflict rule that lets duplicates in).
-_PUT_UNIQ = (
-    "INSERT INTO uniq VALUES (?, ?, ?, ?)"
-    " ON CONFLICT (rtype, attr, key) DO UPDATE SET id = excluded.id"
 )
 
 
@@ -67,7 +63,7 @@ class Session:
         self.depth = 0
 
 
-class SqlStore(StoreRules):
+class SqlStore(SideTables, StoreRules):
     """A :class:`scim_mock.store.ResourceStore` (and :class:`scim_mock.store.ValueIndex`) over
     SQL tables; subclasses supply the dialect. The constructor's arguments are those of
     :class:`scim_mock.store.InMemoryStore`; a subclass calls :meth:`_setup` once it can
@@ -433,108 +429,3 @@ class SqlStore(StoreRules):
         version = self._version() + 1
         self._sql(_PUT_STATE, ("version", str(version)))
         return f'W/"{version}"'
-
-    def _unique_values(self, resource_type: str, resource: Resource) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for name, case_exact in self._unique_spec.get(resource_type, {}).values():
-            value = resource.get(name)
-            if value is not None and not isinstance(value, (dict, builtins.list)):
-                found[name] = self._key(tables.dump(unique_key(value, case_exact)))
-        return found
-
-    def _claim_unique(
-        self,
-        resource_type: str,
-        resource: Resource,
-        own_id: str | None,
-        old: Resource | None = None,
-    ) -> None:
-        """Take the resource's unique keys (``old``: the resource as stored, for a replace);
-        :class:`errors.Uniqueness` when one is taken.
-
-        Keys are found by the values themselves, never by the owner's id, so the ``uniq`` table
-        needs no second index; a replace that keeps a value (a PATCH of displayName keeps the
-        userName) leaves its key alone when the database enforces uniqueness.
-        """
-        keys = self._unique_values(resource_type, resource)
-        before = self._unique_values(resource_type, old) if old is not None else {}
-        if self._db_unique:
-            kept = {name for name, key in keys.items() if before.get(name) == key}
-            keys = {name: key for name, key in keys.items() if name not in kept}
-            before = {name: key for name, key in before.items() if name not in kept}
-        else:
-            for name, key in keys.items():
-                row = self._one(
-                    "SELECT id FROM uniq WHERE rtype = ? AND attr = ? AND key = ?",
-                    (resource_type, name, key),
-                )
-                if row is not None and self._conflict(row[0], own_id):
-                    raise self._taken(resource_type, name, resource)
-        if own_id is not None:
-            self._release_unique(resource_type, before, own_id)
-        insert = "INSERT INTO uniq VALUES (?, ?, ?, ?)" if self._db_unique else _PUT_UNIQ
-        for name, key in keys.items():
-            try:
-                self._sql(insert, (resource_type, name, key, resource["id"]))
-            except self.integrity_error:
-                raise self._taken(resource_type, name, resource) from None
-
-    def _release_unique(self, resource_type: str, keys: Mapping[str, str], own_id: str) -> None:
-        """Free the keys ``own_id`` holds among ``keys`` (a lenient conflict rule may have let
-        another resource take one over; that one keeps it)."""
-        for name, key in keys.items():
-            self._sql(
-                "DELETE FROM uniq WHERE rtype = ? AND attr = ? AND key = ? AND id = ?",
-                (resource_type, name, key, own_id),
-            )
-
-    @staticmethod
-    def _taken(resource_type: str, name: str, resource: Resource) -> errors.Uniqueness:
-        return errors.Uniqueness(
-            f"{name} {resource[name]!r} is already used by another {resource_type}."
-        )
-
-    def _index(self, resource_type: str, resource: Resource, old: Resource | None = None) -> None:
-        """Add the ``vals`` and ``members`` rows of ``resource`` (those ``old``, the resource
-        as it was stored, did not have already: :meth:`_unindex` removed only the others)."""
-        id = resource["id"]
-        is_group = resource_type == self._group_type
-        rows = self._value_rows(resource_type, resource)
-        if old is not None:
-            rows = rows - self._value_rows(resource_type, old)
-        self._many("INSERT INTO vals VALUES (?, ?, ?, ?)", sorted(rows))
-        if is_group:
-            self._many(
-                "INSERT INTO members (member, grp) VALUES (?, ?)",
-                [(self._key(m), id) for m in tables.member_ids(resource)],
-            )
-
-    def _value_rows(self, resource_type: str, resource: Resource) -> set[tuple[str, str, str, str]]:
-        """The ``vals`` rows of a resource, each once (two emails may share a value)."""
-        is_group = resource_type == self._group_type
-        id = resource["id"]
-        return {
-            (resource_type, attr, self._key(tables.value_key(value)), id)
-            for attr, value in tables.indexed_values(resource, is_group)
-        }
-
-    def _unindex(self, resource_type: str, old: Resource, new: Resource | None = None) -> None:
-        """Remove the ``vals`` rows of ``old`` (as stored) that ``new`` does not have, found by
-        their values (no index by owner needed), and a group's ``members`` rows."""
-        rows = self._value_rows(resource_type, old)
-        if new is not None:
-            rows = rows - self._value_rows(resource_type, new)
-        for row in sorted(rows):
-            self._sql("DELETE FROM vals WHERE rtype = ? AND attr = ? AND key = ? AND id = ?", row)
-        if resource_type == self._group_type:
-            self._sql("DELETE FROM members WHERE grp = ?", (old["id"],))
-
-    def _rebuild_indexes(self) -> None:
-        for table in ("uniq", "vals", "members"):
-            self._sql(f"DELETE FROM {table}")  # noqa: S608 - a fixed table name
-        rows = self._sql("SELECT rtype, body FROM resources ORDER BY seq").fetchall()
-        for rtype, body in rows:
-            resource = json.loads(body)
-            for name, key in self._unique_values(rtype, resource).items():
-                self._sql(_PUT_UNIQ, (rtype, name, key, resource["id"]))
-            self._index(rtype, resource)
