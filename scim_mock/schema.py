@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from scim_tests.datadir import schemas_dir
 
@@ -328,14 +328,9 @@ class SchemaRegistry:
     def canonical_urn(self, resource_type: ResourceType, urn: str) -> str | None:
         """The canonical spelling of ``urn`` if ``resource_type`` uses that schema."""
         key = (resource_type.schema_ids, urn)
-        try:
+        if key in self._canonical:
             return self._canonical[key]
-        except KeyError:
-            pass
-        if len(self._canonical) >= _REMEMBERED:
-            self._canonical.clear()
-        found = self._canonical[key] = self._canonical_urn(resource_type, urn)
-        return found
+        return _remember(self._canonical, key, self._canonical_urn(resource_type, urn))
 
     def _canonical_urn(self, resource_type: ResourceType, urn: str) -> str | None:
         lowered = urn.lower()
@@ -357,14 +352,10 @@ class SchemaRegistry:
         extension attribute must be qualified with its URN (RFC 7644 §3.10).
         """
         key = (resource_type.schema_ids, attribute, sub_attribute, urn)
-        try:
+        if key in self._resolved:
             return self._resolved[key]
-        except KeyError:
-            pass
-        if len(self._resolved) >= _REMEMBERED:
-            self._resolved.clear()
-        found = self._resolved[key] = self._resolve(resource_type, attribute, sub_attribute, urn)
-        return found
+        found = self._resolve(resource_type, attribute, sub_attribute, urn)
+        return _remember(self._resolved, key, found)
 
     def _resolve(
         self,
@@ -413,6 +404,17 @@ class SchemaRegistry:
         for urn in resource_type.schema_ids:
             for attribute in self._schemas[urn.lower()].attributes:
                 yield ResolvedAttribute(urn, attribute, extension=urn != resource_type.schema)
+
+
+_T = TypeVar("_T")
+
+
+def _remember(answers: dict[tuple[Any, ...], _T], key: tuple[Any, ...], answer: _T) -> _T:
+    """Keep ``answer`` under ``key``, forgetting them all first when the bound is reached."""
+    if len(answers) >= _REMEMBERED:
+        answers.clear()
+    answers[key] = answer
+    return answer
 
 
 def _common(name: str) -> Attribute | None:
