@@ -90,7 +90,7 @@ def test_8_threads_creating_distinct_users_lose_nothing(tmp_path: Path) -> None:
     reopened.close()
 
 
-# The side tables as files made before 2026-12-05 have them: a second index by owner on both.
+# The side tables as files of an earlier version have them: a second index by owner on both.
 _EARLIER_LAYOUT = """
 CREATE TABLE resources (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, rtype TEXT NOT NULL, id TEXT NOT NULL,
