@@ -213,7 +213,7 @@ class SqlStore(SideTables, StoreRules):
                 "INSERT INTO resources (rtype, id, body) VALUES (?, ?, ?)",
                 (resource_type, id, tables.dump(stored)),
             )
-            self._index(resource_type, stored)
+            self._reindex(resource_type, None, stored)
             return stored
 
     def get(self, resource_type: str, id: str) -> Resource:
@@ -249,7 +249,7 @@ class SqlStore(SideTables, StoreRules):
         with self._write():
             current = self._require(resource_type, id)
             self._check_version(current, expected_version)
-            self._unindex(resource_type, current)
+            self._reindex(resource_type, current, None)
             self._release_unique(resource_type, self._unique_values(resource_type, current), id)
             self._sql("DELETE FROM resources WHERE rtype = ? AND id = ?", (resource_type, id))
             return current
@@ -413,12 +413,11 @@ class SqlStore(SideTables, StoreRules):
     def _store(self, resource_type: str, resource: Resource, old: Resource) -> None:
         """Write a modified resource (``old``: as stored) in place (its creation order stays)
         and re-index it."""
-        self._unindex(resource_type, old, resource)
         self._sql(
             "UPDATE resources SET body = ? WHERE rtype = ? AND id = ?",
             (tables.dump(resource), resource_type, resource["id"]),
         )
-        self._index(resource_type, resource, old)
+        self._reindex(resource_type, old, resource)
 
     def _version(self) -> int:
         row = self._one("SELECT value FROM state WHERE name = 'version'")

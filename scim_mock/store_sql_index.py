@@ -108,19 +108,24 @@ class SideTables:
             f"{name} {resource[name]!r} is already used by another {resource_type}."
         )
 
-    def _index(self, resource_type: str, resource: Resource, old: Resource | None = None) -> None:
-        """Add the ``vals`` and ``members`` rows of ``resource`` (those ``old``, the resource
-        as it was stored, did not have already: :meth:`_unindex` removed only the others)."""
-        id = resource["id"]
-        is_group = resource_type == self._group_type
-        rows = self._value_rows(resource_type, resource)
+    def _reindex(self, resource_type: str, old: Resource | None, new: Resource | None) -> None:
+        """Move the ``vals`` and ``members`` rows from ``old`` (the resource as stored; None
+        for a create) to ``new`` (None for a delete). ``vals`` rows are found by their values,
+        and only those that differ are deleted or inserted; a group's ``members`` are written
+        again in their order."""
+        before = self._value_rows(resource_type, old) if old is not None else set()
+        after = self._value_rows(resource_type, new) if new is not None else set()
+        for row in sorted(before - after):
+            self._sql("DELETE FROM vals WHERE rtype = ? AND attr = ? AND key = ? AND id = ?", row)
+        self._many("INSERT INTO vals VALUES (?, ?, ?, ?)", sorted(after - before))
+        if resource_type != self._group_type:
+            return
         if old is not None:
-            rows = rows - self._value_rows(resource_type, old)
-        self._many("INSERT INTO vals VALUES (?, ?, ?, ?)", sorted(rows))
-        if is_group:
+            self._sql("DELETE FROM members WHERE grp = ?", (old["id"],))
+        if new is not None:
             self._many(
                 "INSERT INTO members (member, grp) VALUES (?, ?)",
-                [(self._key(m), id) for m in tables.member_ids(resource)],
+                [(self._key(m), new["id"]) for m in tables.member_ids(new)],
             )
 
     def _value_rows(self, resource_type: str, resource: Resource) -> set[tuple[str, str, str, str]]:
@@ -132,17 +137,6 @@ class SideTables:
             for attr, value in tables.indexed_values(resource, is_group)
         }
 
-    def _unindex(self, resource_type: str, old: Resource, new: Resource | None = None) -> None:
-        """Remove the ``vals`` rows of ``old`` (as stored) that ``new`` does not have, found by
-        their values (no index by owner needed), and a group's ``members`` rows."""
-        rows = self._value_rows(resource_type, old)
-        if new is not None:
-            rows = rows - self._value_rows(resource_type, new)
-        for row in sorted(rows):
-            self._sql("DELETE FROM vals WHERE rtype = ? AND attr = ? AND key = ? AND id = ?", row)
-        if resource_type == self._group_type:
-            self._sql("DELETE FROM members WHERE grp = ?", (old["id"],))
-
     def _rebuild_indexes(self) -> None:
         for table in ("uniq", "vals", "members"):
             self._sql(f"DELETE FROM {table}")  # noqa: S608 - a fixed table name
@@ -151,4 +145,4 @@ class SideTables:
             resource = json.loads(body)
             for name, key in self._unique_values(rtype, resource).items():
                 self._sql(PUT_UNIQ, (rtype, name, key, resource["id"]))
-            self._index(rtype, resource)
+            self._reindex(rtype, None, resource)
