@@ -25,6 +25,7 @@ from scim_mock.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from scim_mock.memo import remember
 from scim_mock.schema import GROUP, USER, ResourceType
 
 SCIM_MEDIA_TYPE = "application/scim+json"
@@ -114,10 +115,8 @@ def check_accept() -> None:
     acceptable = _acceptable.get(header)
     if acceptable is None:
         accept = request.accept_mimetypes
-        acceptable = any(accept[t] for t in ("application/scim+json", "application/json"))
-        if len(_acceptable) >= _ACCEPT_HEADERS_KEPT:
-            _acceptable.clear()
-        _acceptable[header] = acceptable
+        found = any(accept[t] for t in ("application/scim+json", "application/json"))
+        acceptable = remember(_acceptable, header, found, _ACCEPT_HEADERS_KEPT)
     if not acceptable:
         raise NotAcceptable()
 
@@ -258,9 +257,7 @@ def base_url() -> str:
         key = tuple(environ.get(name) for name in _URL_ROOT_KEYS)
         root = _url_roots.get(key)
         if root is None:
-            if len(_url_roots) >= _URL_ROOTS_KEPT:
-                _url_roots.clear()
-            root = _url_roots[key] = request.url_root.rstrip("/")
+            root = remember(_url_roots, key, request.url_root.rstrip("/"), _URL_ROOTS_KEPT)
         cached = environ[_BASE_URL_KEY] = root + config().normalized_base_path
     return str(cached)
 

@@ -8,12 +8,12 @@ writeOnly value (C-7-15, C-7-17, C-4.1.1-07), whatever the client asked for.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from scim_mock import errors
+from scim_mock.memo import remember
 from scim_mock.paths import PathSyntaxError, parse_attr_path
 from scim_mock.schema import Attribute, ResolvedAttribute, ResourceType, SchemaRegistry
 from scim_mock.values import json_copy
@@ -208,7 +208,7 @@ def project(
         )
     rt = _resource_type(registry, resource_type)
     if not attributes and not excluded_attributes:
-        return _default_plan(registry, rt).project(resource)
+        return registry.derived(rt, _DefaultPlan).project(resource)
     include = parse_selection(attributes, registry, rt) if attributes else None
     exclude = parse_selection(excluded_attributes, registry, rt) if excluded_attributes else None
     projected: dict[str, Any] = {}
@@ -363,30 +363,9 @@ class _DefaultPlan:
             resolved = self.registry.resolve(self.rt, key)
             keep = resolved is not None and _key(resolved, self.rt)[0] is None
             shown = _shown(resolved) if resolved is not None and keep else None
-        if len(self._top) >= _PLAN_KEYS:
-            self._top.clear()
-        self._top[key] = shown
-        return shown
+        return remember(self._top, key, shown, _PLAN_KEYS)
 
     def _decide_inner(self, urn: str, name: str) -> _Shown | None:
         resolved = self.registry.resolve(self.rt, name, urn=urn)
         shown = None if resolved is None else _shown(resolved)
-        if len(self._inner) >= _PLAN_KEYS:
-            self._inner.clear()
-        self._inner[(urn, name)] = shown
-        return shown
-
-
-_plans: weakref.WeakKeyDictionary[SchemaRegistry, dict[str, _DefaultPlan]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _default_plan(registry: SchemaRegistry, rt: ResourceType) -> _DefaultPlan:
-    plans = _plans.get(registry)
-    if plans is None:
-        plans = _plans.setdefault(registry, {})
-    plan = plans.get(rt.name)
-    if plan is None or (plan.rt is not rt and plan.rt != rt):
-        plan = plans[rt.name] = _DefaultPlan(registry, rt)
-    return plan
+        return remember(self._inner, (urn, name), shown, _PLAN_KEYS)

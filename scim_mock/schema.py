@@ -9,12 +9,13 @@ Attribute names are matched case-insensitively everywhere (RFC 7643 §2.1, C-2.1
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+from scim_mock.memo import remember
 from scim_tests.datadir import schemas_dir
 
 USER = "urn:ietf:params:scim:schemas:core:2.0:User"
@@ -272,7 +273,7 @@ class SchemaRegistry:
         # changes, so answers are remembered (bounded: names also come from clients).
         self._resolved: dict[tuple[Any, ...], ResolvedAttribute | None] = {}
         self._canonical: dict[tuple[Any, ...], str | None] = {}
-        self._attributes_of: dict[tuple[str, ...], tuple[ResolvedAttribute, ...]] = {}
+        self._derived: dict[tuple[Any, ...], Any] = {}
 
     @classmethod
     def load(
@@ -330,7 +331,7 @@ class SchemaRegistry:
         key = (resource_type.schema_ids, urn)
         if key in self._canonical:
             return self._canonical[key]
-        return _remember(self._canonical, key, self._canonical_urn(resource_type, urn))
+        return remember(self._canonical, key, self._canonical_urn(resource_type, urn), _REMEMBERED)
 
     def _canonical_urn(self, resource_type: ResourceType, urn: str) -> str | None:
         lowered = urn.lower()
@@ -355,7 +356,7 @@ class SchemaRegistry:
         if key in self._resolved:
             return self._resolved[key]
         found = self._resolve(resource_type, attribute, sub_attribute, urn)
-        return _remember(self._resolved, key, found)
+        return remember(self._resolved, key, found, _REMEMBERED)
 
     def _resolve(
         self,
@@ -392,29 +393,39 @@ class SchemaRegistry:
 
     def attributes_of(self, resource_type: ResourceType) -> Iterator[ResolvedAttribute]:
         """Every top-level attribute of ``resource_type``: common, core, then extensions."""
-        key = resource_type.schema_ids
-        found = self._attributes_of.get(key)
-        if found is None:
-            found = self._attributes_of[key] = tuple(self._all_attributes(resource_type))
-        return iter(found)
+        return iter(self.derived(resource_type, _all_attributes))
 
-    def _all_attributes(self, resource_type: ResourceType) -> Iterator[ResolvedAttribute]:
-        for attribute in COMMON_ATTRIBUTES:
-            yield ResolvedAttribute(None, attribute)
-        for urn in resource_type.schema_ids:
-            for attribute in self._schemas[urn.lower()].attributes:
-                yield ResolvedAttribute(urn, attribute, extension=urn != resource_type.schema)
+    def derived(
+        self,
+        resource_type: ResourceType,
+        build: Callable[[SchemaRegistry, ResourceType], _T],
+    ) -> _T:
+        """``build(self, resource_type)``, worked out once per resource type and kept.
+
+        The registry never changes, so what a module derives from it for a resource type (the
+        attribute list, projection's default representation, validation's required checks) is
+        built once and kept here, under the builder and the type's schemas.
+        """
+        key = (build, resource_type.schema_ids)
+        if key in self._derived:
+            return cast(_T, self._derived[key])
+        found = self._derived[key] = build(self, resource_type)
+        return found
+
+
+def _all_attributes(
+    registry: SchemaRegistry, resource_type: ResourceType
+) -> tuple[ResolvedAttribute, ...]:
+    found = [ResolvedAttribute(None, attribute) for attribute in COMMON_ATTRIBUTES]
+    for urn in resource_type.schema_ids:
+        schema = registry.schema(urn)
+        assert schema is not None  # the constructor checked every URN of every type
+        for attribute in schema.attributes:
+            found.append(ResolvedAttribute(urn, attribute, extension=urn != resource_type.schema))
+    return tuple(found)
 
 
 _T = TypeVar("_T")
-
-
-def _remember(answers: dict[tuple[Any, ...], _T], key: tuple[Any, ...], answer: _T) -> _T:
-    """Keep ``answer`` under ``key``, forgetting them all first when the bound is reached."""
-    if len(answers) >= _REMEMBERED:
-        answers.clear()
-    answers[key] = answer
-    return answer
 
 
 def _common(name: str) -> Attribute | None:

@@ -15,7 +15,6 @@ immutable check and :func:`merge_for_replace`).
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 from scim_mock.errors import InvalidSyntax, InvalidValue, Mutability
@@ -304,7 +303,7 @@ def check_required(
     for urn in required_extensions:
         if urn.lower() not in listed:
             raise InvalidValue(f"Extension {urn} is required for {resource_type.name}.")
-    for resolved, required_subs in _required_checks(registry, resource_type):
+    for resolved, required_subs in registry.derived(resource_type, _required_checks):
         attribute = resolved.attribute
         holder = container(resource, resolved)
         if holder is None and resolved.schema not in required_extensions:
@@ -326,34 +325,24 @@ def check_required(
 
 
 _RequiredChecks = tuple[tuple[ResolvedAttribute, tuple[Attribute, ...]], ...]
-_required: weakref.WeakKeyDictionary[SchemaRegistry, dict[tuple[str, ...], _RequiredChecks]] = (
-    weakref.WeakKeyDictionary()
-)
 
 
 def _required_checks(registry: SchemaRegistry, resource_type: ResourceType) -> _RequiredChecks:
     """The attributes :func:`check_required` looks at, in the registry's order, each with its
     required sub-attributes: the ones that are required or have required sub-attributes (and
-    are not readOnly). The others can fail no check, and every write used to walk them all."""
-    by_type = _required.get(registry)
-    if by_type is None:
-        by_type = _required.setdefault(registry, {})
-    found = by_type.get(resource_type.schema_ids)
-    if found is None:
-        checks = []
-        for resolved in registry.attributes_of(resource_type):
-            attribute = resolved.attribute
-            if attribute.mutability == "readOnly":
-                continue
-            subs = tuple(
-                sub
-                for sub in attribute.sub_attributes
-                if sub.required and sub.mutability != "readOnly"
-            )
-            if attribute.required or (attribute.is_complex and subs):
-                checks.append((resolved, subs if attribute.is_complex else ()))
-        found = by_type[resource_type.schema_ids] = tuple(checks)
-    return found
+    are not readOnly). The others can fail no check, and every write used to walk them all.
+    Built once per resource type (:meth:`SchemaRegistry.derived`)."""
+    checks = []
+    for resolved in registry.attributes_of(resource_type):
+        attribute = resolved.attribute
+        if attribute.mutability == "readOnly":
+            continue
+        subs = tuple(
+            sub for sub in attribute.sub_attributes if sub.required and sub.mutability != "readOnly"
+        )
+        if attribute.required or (attribute.is_complex and subs):
+            checks.append((resolved, subs if attribute.is_complex else ()))
+    return tuple(checks)
 
 
 def check_immutable(

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from scim_mock import errors, http
 from scim_mock.compat import Deviation, Journal, Sink
 from scim_mock.journal import DEFAULT_SIZE, Exchange, RequestJournal
+from scim_mock.memo import remember
 from scim_mock.views import (
     control_data,
     control_faults,
@@ -83,10 +84,8 @@ def _header_pairs(environ: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         name = _header_names.get(key)
         if name is None:
-            if len(_header_names) >= _HEADER_NAMES_KEPT:
-                _header_names.clear()
             bare = key[5:] if key.startswith("HTTP_") else key
-            name = _header_names[key] = bare.replace("_", "-").title()
+            name = remember(_header_names, key, bare.replace("_", "-").title(), _HEADER_NAMES_KEPT)
         pairs.append((name, value))
     return pairs
 
